@@ -1,0 +1,139 @@
+"""The base image every lab image builds FROM: used if present, pulled if a registry
+answers, else built with debootstrap from the host's own Debian mirror and imported."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+from .errors import LabError
+
+DEBIAN_TAG = re.compile(r"^(?:docker\.io/)?(?:library/)?debian:(?P<suite>[a-z]+)(?:-slim)?$")
+
+
+@dataclass(frozen=True)
+class BaseImagePlan:
+    image: str
+    action: str  # "present", "pulled" or "debootstrap"
+    suite: str | None = None
+    mirror: str | None = None
+
+
+def suite_of(image: str) -> str | None:
+    """The Debian suite a tag names (debian:bookworm-slim -> bookworm), or None."""
+    match = DEBIAN_TAG.match(image)
+    return match["suite"] if match else None
+
+
+def decide(
+    image: str,
+    present: Callable[[], bool],
+    pull: Callable[[], bool],
+    have_debootstrap: Callable[[], bool],
+    mirror: Callable[[], str | None],
+) -> BaseImagePlan:
+    """What to do about the base image, trying the cheap answers first."""
+    if present():
+        return BaseImagePlan(image, "present")
+    if pull():
+        return BaseImagePlan(image, "pulled")
+    suite = suite_of(image)
+    if suite is None:
+        raise LabError(f"BASE_IMAGE={image}: not present, cannot be pulled, and only debian:<suite> tags can be built offline")
+    if not have_debootstrap():
+        raise LabError(f"BASE_IMAGE={image}: not present and cannot be pulled; install debootstrap (apt-get install debootstrap) to build it offline")
+    url = mirror()
+    if not url:
+        raise LabError(f"BASE_IMAGE={image}: not present and cannot be pulled, and no Debian mirror found in /etc/apt; set LAB_DEBIAN_MIRROR")
+    return BaseImagePlan(image, "debootstrap", suite, url)
+
+
+def _apt_entries(apt_dir: Path):
+    """(uris, suites) for every 'deb' entry in the host's apt configuration."""
+    files = [apt_dir / "sources.list", *sorted((apt_dir / "sources.list.d").glob("*.list"))]
+    for path in files:
+        if path.is_file():
+            for line in path.read_text(errors="replace").splitlines():
+                words = re.sub(r"\[[^\]]*\]", "", line.split("#", 1)[0]).split()
+                if len(words) >= 3 and words[0] == "deb":
+                    yield [words[1]], [words[2]]
+    for path in sorted((apt_dir / "sources.list.d").glob("*.sources")):
+        for stanza in re.split(r"\n\s*\n", path.read_text(errors="replace")):
+            fields = dict(
+                (key.strip().lower(), value.split())
+                for key, _, value in (l.partition(":") for l in stanza.splitlines() if not l.startswith("#"))
+            )
+            if "deb" in fields.get("types", []) and fields.get("enabled", ["yes"]) != ["no"]:
+                yield fields.get("uris", []), fields.get("suites", [])
+
+
+def host_mirror(suite: str, apt_dir: Path = Path("/etc/apt"), environ=os.environ) -> str | None:
+    """The host's Debian mirror: LAB_DEBIAN_MIRROR, else the apt entry for that suite."""
+    if environ.get("LAB_DEBIAN_MIRROR"):
+        return environ["LAB_DEBIAN_MIRROR"]
+    fallback = None
+    for uris, suites in _apt_entries(apt_dir):
+        for uri in uris:
+            if "security" in uri or not uri.rstrip("/").endswith("/debian"):
+                continue
+            if suite in suites:
+                return uri
+            fallback = fallback or uri
+    return fallback
+
+
+def pull(image: str) -> bool:
+    try:
+        return subprocess.run(["docker", "pull", "-q", image], capture_output=True, timeout=90).returncode == 0
+    except subprocess.TimeoutExpired:
+        return False
+
+
+def bootstrap(plan: BaseImagePlan, say: Callable[[str], None]) -> None:
+    """debootstrap a minbase root file system and import it as plan.image."""
+    if os.geteuid() != 0:
+        raise LabError(f"building {plan.image} with debootstrap needs root: run 'sudo make lab-up' once")
+    say(f"{plan.image}: not present, no registry; building it with debootstrap from {plan.mirror} (about 30 s)")
+    with tempfile.TemporaryDirectory(prefix="smtplab-rootfs-") as tmp:
+        rootfs = Path(tmp) / "rootfs"
+        run = subprocess.run(
+            ["debootstrap", "--variant=minbase", plan.suite, str(rootfs), plan.mirror],
+            capture_output=True, text=True,
+        )
+        if run.returncode != 0:
+            last = (run.stdout + run.stderr).strip().splitlines()[-1:] or ["no output"]
+            raise LabError(f"debootstrap {plan.suite} from {plan.mirror} failed: {last[0]}")
+        for junk in ("var/lib/apt/lists", "var/cache/apt/archives"):
+            shutil.rmtree(rootfs / junk, ignore_errors=True)
+            (rootfs / junk / "partial").mkdir(parents=True, exist_ok=True)
+        tar = subprocess.Popen(["tar", "-C", str(rootfs), "--numeric-owner", "-c", "."], stdout=subprocess.PIPE)
+        imported = subprocess.run(
+            ["docker", "import", "-c", 'CMD ["bash"]', "-c", "LABEL org.smtplab.origin=debootstrap", "-", plan.image],
+            stdin=tar.stdout, capture_output=True, text=True,
+        )
+        tar.wait()
+        if imported.returncode != 0 or tar.returncode != 0:
+            raise LabError(f"docker import of {plan.image} failed: {imported.stderr.strip()[:200]}")
+    say(f"{plan.image}: imported")
+
+
+def ensure(image: str, say: Callable[[str], None]) -> BaseImagePlan:
+    from . import engine
+
+    suite = suite_of(image) or ""
+    plan = decide(
+        image,
+        present=lambda: engine.image_exists(image),
+        pull=lambda: pull(image),
+        have_debootstrap=lambda: shutil.which("debootstrap") is not None,
+        mirror=lambda: host_mirror(suite),
+    )
+    if plan.action == "debootstrap":
+        bootstrap(plan, say)
+    return plan

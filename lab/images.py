@@ -1,0 +1,81 @@
+"""Building the lab's images, incrementally: an image is rebuilt only when its folder
+(or the base image) changed, so a warm `make lab-up` builds nothing."""
+
+from __future__ import annotations
+
+import hashlib
+import subprocess
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+from . import baseimage, engine
+from .errors import LabError
+from .settings import Settings, load
+
+SOURCE_LABEL = "org.smtplab.source"
+
+
+def folders(settings: Settings) -> dict[str, Path]:
+    return {p.name: p for p in sorted((settings.root / "images").iterdir()) if (p / "Dockerfile").is_file()}
+
+
+def tag(settings: Settings, name: str) -> str:
+    return f"{settings.image_prefix}-{name}"
+
+
+def source_hash(folder: Path, base_image: str) -> str:
+    digest = hashlib.sha256(base_image.encode())
+    for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+        digest.update(str(path.relative_to(folder)).encode() + b"\0" + path.read_bytes() + b"\0")
+        digest.update(b"x" if path.stat().st_mode & 0o111 else b"-")
+    return digest.hexdigest()[:16]
+
+
+def current_hash(image_tag: str) -> str | None:
+    try:
+        return (engine.client().images.get(image_tag).labels or {}).get(SOURCE_LABEL)
+    except Exception:  # not built yet
+        return None
+
+
+@dataclass(frozen=True)
+class BuildResult:
+    image: str
+    built: bool
+    seconds: float
+
+
+def build_one(settings: Settings, name: str) -> BuildResult:
+    import time
+
+    folder = folders(settings).get(name)
+    if folder is None:
+        raise LabError(f"unknown image {name!r}: images/ has {', '.join(folders(settings))}")
+    image_tag, wanted = tag(settings, name), source_hash(folder, settings.base_image)
+    if current_hash(image_tag) == wanted:
+        return BuildResult(image_tag, False, 0.0)
+    start = time.monotonic()
+    run = subprocess.run(
+        ["docker", "build", "-q", "-t", image_tag, "--build-arg", f"BASE_IMAGE={settings.base_image}",
+         "--label", f"{SOURCE_LABEL}={wanted}", str(folder)],
+        capture_output=True, text=True,
+    )
+    if run.returncode != 0:
+        last = [l for l in run.stderr.strip().splitlines() if l.strip()][-3:]
+        raise LabError(f"building {image_tag} from {folder} failed: {' | '.join(last)}")
+    return BuildResult(image_tag, True, round(time.monotonic() - start, 1))
+
+
+def build_all(settings: Settings, say=print, jobs: int = 3) -> list[BuildResult]:
+    baseimage.ensure(settings.base_image, say)
+    names = list(folders(settings))
+    with ThreadPoolExecutor(max_workers=jobs) as pool:
+        return list(pool.map(lambda n: build_one(settings, n), names))
+
+
+def ensure_built(name: str, settings: Settings | None = None) -> str:
+    """For tests: the tag of an up-to-date image of images/<name>."""
+    settings = settings or load()
+    baseimage.ensure(settings.base_image, print)
+    return build_one(settings, name).image

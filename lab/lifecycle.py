@@ -1,0 +1,141 @@
+"""Bringing the lab up and down, and saying what is running. Functions return results;
+the CLI renders them."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+from . import compose, engine, images, network_check, topology
+from .errors import LabError
+from .settings import Settings, load
+
+HEALTH_TIMEOUT = 180.0
+
+
+@dataclass(frozen=True)
+class HostState:
+    name: str
+    container: str
+    state: str  # running, exited, ...
+    health: str  # healthy, starting, unhealthy, none
+
+
+@dataclass(frozen=True)
+class UpResult:
+    settings: Settings
+    topology: topology.Topology
+    builds: list[images.BuildResult]
+    hosts: list[HostState]
+    seconds: float
+
+
+@dataclass(frozen=True)
+class DownResult:
+    project: str
+    removed: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class StatusResult:
+    settings: Settings
+    topology: topology.Topology
+    hosts: list[HostState]
+    active_variant: str | None = None
+
+    @property
+    def running(self) -> bool:
+        return bool(self.hosts) and all(h.health == "healthy" for h in self.hosts)
+
+
+def compose_for(settings: Settings, topo: topology.Topology) -> compose.Compose:
+    extra = {"LAB_DNS_RECORDS": topo.dns_records, "LAB_RELAY_ROUTES": topo.relay_routes}
+    return compose.Compose(settings, compose.detect(), extra)
+
+
+def host_states(settings: Settings) -> list[HostState]:
+    states = []
+    for c in engine.project_containers(settings.name):
+        health = (c.attrs.get("State", {}).get("Health") or {}).get("Status", "none")
+        states.append(HostState(c.labels.get("com.docker.compose.service", c.name), c.name, c.status, health))
+    return sorted(states, key=lambda h: h.name)
+
+
+def container(settings: Settings, host: str):
+    """The running container of a lab host (raises LabError if it is not running)."""
+    topology.load(settings).host(host)  # unknown names get the list of known ones
+    for c in engine.project_containers(settings.name, all=False):
+        if c.labels.get("com.docker.compose.service") == host:
+            return c
+    raise LabError(f"host {host!r} of lab {settings.name!r} is not running: start the lab with 'make lab-up'")
+
+
+def _health_report(settings: Settings) -> str:
+    lines = []
+    for c in engine.project_containers(settings.name):
+        state = c.attrs.get("State", {})
+        health = state.get("Health") or {}
+        if health.get("Status") == "healthy":
+            continue
+        last = (health.get("Log") or [{}])[-1].get("Output", "").strip().splitlines()[-1:] or [""]
+        logs = c.logs(tail=3).decode(errors="replace").strip().replace("\n", " | ")
+        lines.append(f"{c.name}: {state.get('Status')}/{health.get('Status', 'none')} check={last[0]!r} logs={logs!r}")
+    return "; ".join(lines)
+
+
+def wait_healthy(settings: Settings, expected: int, timeout: float = HEALTH_TIMEOUT) -> list[HostState]:
+    deadline = time.monotonic() + timeout
+    while True:
+        states = host_states(settings)
+        if len(states) == expected and all(h.health == "healthy" for h in states):
+            return states
+        dead = [h for h in states if h.state in ("exited", "dead") or h.health == "unhealthy"]
+        if dead or time.monotonic() > deadline:
+            why = "stopped or unhealthy" if dead else f"not healthy after {timeout:.0f} s"
+            raise LabError(f"lab {settings.name}: {why}: {_health_report(settings)}")
+        time.sleep(0.5)
+
+
+def up(settings: Settings | None = None, say=print) -> UpResult:
+    start = time.monotonic()
+    settings = settings or load()
+    topo = topology.load(settings)
+    engine.client()
+    runner = compose_for(settings, topo)
+    network_check.check(settings.name, {f"LAB_{n.upper()}_NET": s for n, s in topo.networks.items()})
+    builds = images.build_all(settings, say)
+    for attempt in (1, 2):
+        try:
+            runner.run("up", "-d", "--no-build", "--remove-orphans", capture=True)
+            hosts = wait_healthy(settings, expected=len(topo.hosts))
+            return UpResult(settings, topo, builds, hosts, round(time.monotonic() - start, 1))
+        except LabError as exc:
+            down(settings)  # never leave a half-started lab behind
+            if attempt == 2 or "unhealthy" in str(exc) or "not healthy" in str(exc):
+                raise
+            say(f"lab {settings.name}: starting failed ({exc}); removed the leftovers, trying once more")
+    raise AssertionError("unreachable")
+
+
+def down(settings: Settings | None = None) -> DownResult:
+    """Remove this lab's containers, networks and volumes, and nothing else; works even
+    when compose cannot (a crash, a changed compose file): whatever carries the lab's
+    project label is removed."""
+    settings = settings or load()
+    client = engine.client()
+    removed = []
+    for c in engine.project_containers(settings.name):
+        c.remove(force=True, v=True)
+        removed.append(c.name)
+    for net in engine.project_networks(settings.name):
+        net.remove()
+        removed.append(net.name)
+    for vol in client.volumes.list(filters={"label": f"{engine.PROJECT_LABEL}={settings.name}"}):
+        vol.remove(force=True)
+        removed.append(vol.name)
+    return DownResult(settings.name, removed)
+
+
+def status(settings: Settings | None = None) -> StatusResult:
+    settings = settings or load()
+    return StatusResult(settings, topology.load(settings), host_states(settings))

@@ -1,0 +1,152 @@
+#!/usr/bin/env python3
+"""lab-probe: one SMTP session, every command and reply recorded, printed as JSON.
+
+Runs inside a lab host (standard library only, Debian's python3), so the server sees the
+real source address. It never raises on an SMTP error: a refused connection, a 535 or a
+554 is recorded and the session ends there.
+
+    lab-probe --server postfix.lab.example --from a@isp.example --to alice@postfix.lab.example
+    lab-probe --server postfix.lab.example --user alice --password wonderland --to x@remote.example
+"""
+
+import argparse
+import base64
+import json
+import smtplib
+import socket
+import ssl
+import sys
+import time
+import uuid
+from email.message import EmailMessage
+from email.utils import formatdate, make_msgid
+
+
+class Session:
+    def __init__(self, args):
+        self.args = args
+        self.steps = []
+        self.smtp = smtplib.SMTP(timeout=args.timeout)
+
+    def record(self, stage, command, code, reply):
+        text = reply.decode(errors="replace") if isinstance(reply, bytes) else str(reply)
+        self.steps.append({"stage": stage, "command": command, "code": code, "reply": text})
+        return code
+
+    def cmd(self, stage, verb, arg="", shown=None):
+        code, reply = self.smtp.docmd(verb, arg)
+        return self.record(stage, shown or f"{verb} {arg}".strip(), code, reply)
+
+    def connect(self):
+        code, reply = self.smtp.connect(self.args.server, self.args.port)
+        return self.record("connect", f"connect {self.args.server}:{self.args.port}", code, reply)
+
+    def hello(self):
+        code, reply = self.smtp.ehlo(self.args.helo or socket.getfqdn())
+        return self.record("ehlo", f"EHLO {self.smtp.local_hostname}", code, reply)
+
+    def starttls(self):
+        context = ssl._create_unverified_context()  # the lab's own self-signed certificate
+        code, reply = self.smtp.starttls(context=context)
+        self.record("starttls", "STARTTLS", code, reply)
+        return self.hello() if code == 220 else code
+
+    def auth(self):
+        a = self.args
+        if a.mech == "PLAIN":
+            token = base64.b64encode(f"\0{a.user}\0{a.password}".encode()).decode()
+            return self.cmd("auth", "AUTH", f"PLAIN {token}", shown=f"AUTH PLAIN <{a.user}, password hidden>")
+        if self.cmd("auth", "AUTH", "LOGIN") != 334:
+            return self.steps[-1]["code"]
+        self.cmd("auth", base64.b64encode(a.user.encode()).decode(), shown=f"<user {a.user}>")
+        return self.cmd("auth", base64.b64encode(a.password.encode()).decode(), shown="<password hidden>")
+
+    def message(self, token):
+        a = self.args
+        msg = EmailMessage()
+        msg["From"], msg["To"] = a.sender, a.recipient
+        msg["Subject"] = f"lab probe {token}"
+        msg["Date"], msg["Message-ID"] = formatdate(localtime=True), make_msgid("probe")
+        msg["X-Lab-Token"] = token
+        msg.set_content(f"This message was sent by the smtp-restriction lab.\ntoken: {token}\n")
+        return msg.as_bytes()
+
+    def data(self, token):
+        try:
+            code, reply = self.smtp.data(self.message(token))
+        except smtplib.SMTPDataError as exc:  # DATA itself refused
+            code, reply = exc.smtp_code, exc.smtp_error
+        return self.record("data", "DATA <message>", code, reply)
+
+
+def run(args):
+    token = args.token or uuid.uuid4().hex[:16]
+    session = Session(args)
+    started = time.monotonic()
+    plan = [session.connect, session.hello]
+    if args.starttls:
+        plan.append(session.starttls)
+    if args.user:
+        plan.append(session.auth)
+    plan += [
+        lambda: session.cmd("mail", "MAIL", f"FROM:<{args.sender}>"),
+        lambda: session.cmd("rcpt", "RCPT", f"TO:<{args.recipient}>"),
+        lambda: session.data(token),
+    ]
+    expected_ok = {"connect": 220, "ehlo": 250, "starttls": 250, "auth": 235, "mail": 250, "rcpt": 250, "data": 250}
+    error = None
+    try:
+        for step in plan:
+            code = step()
+            stage = session.steps[-1]["stage"]
+            if code != expected_ok[stage]:
+                break
+        else:
+            stage = "done"
+    except smtplib.SMTPServerDisconnected as exc:
+        error = f"disconnected: {exc}"
+    except (OSError, smtplib.SMTPException) as exc:
+        error = f"{type(exc).__name__}: {exc}"
+    if error:
+        stage = session.steps[-1]["stage"] if session.steps else "connect"
+        session.steps.append({"stage": stage, "command": None, "code": None, "reply": error})
+    try:
+        session.smtp.quit()
+    except (OSError, smtplib.SMTPException):
+        pass
+    last = session.steps[-1]
+    return {
+        "server": args.server,
+        "port": args.port,
+        "token": token,
+        "sender": args.sender,
+        "recipient": args.recipient,
+        "accepted": stage == "done",
+        "stage": last["stage"],
+        "code": last["code"],
+        "reply": last["reply"],
+        "steps": session.steps,
+        "seconds": round(time.monotonic() - started, 3),
+    }
+
+
+def parse(argv):
+    p = argparse.ArgumentParser(prog="lab-probe", description=__doc__.splitlines()[0])
+    p.add_argument("--server", required=True)
+    p.add_argument("--port", type=int, default=25)
+    p.add_argument("--helo", help="name for EHLO (default: this host's FQDN)")
+    p.add_argument("--from", dest="sender", default=None)
+    p.add_argument("--to", dest="recipient", required=True)
+    p.add_argument("--user")
+    p.add_argument("--password", default="")
+    p.add_argument("--mech", choices=["PLAIN", "LOGIN"], default="PLAIN")
+    p.add_argument("--starttls", action="store_true")
+    p.add_argument("--token", help="unique token to put in the message (default: random)")
+    p.add_argument("--timeout", type=float, default=20.0)
+    args = p.parse_args(argv)
+    args.sender = args.sender or f"{args.user or 'probe'}@{socket.getfqdn()}"
+    return args
+
+
+if __name__ == "__main__":
+    print(json.dumps(run(parse(sys.argv[1:])), indent=1))

@@ -1,0 +1,54 @@
+"""Turning result objects into text for a terminal. Nothing here decides anything."""
+
+from __future__ import annotations
+
+from rich.console import Console
+from rich.table import Table
+
+from .lifecycle import DownResult, StatusResult, UpResult
+
+console = Console(highlight=False)
+
+
+def hosts_table(topo, states) -> Table:
+    health = {s.name: s.health for s in states}
+    nets = list(topo.networks)
+    table = Table(title=None, show_lines=False, pad_edge=False)
+    for column in ("host", "name", *(f"{n} address" for n in nets), "health", "role"):
+        table.add_column(column, no_wrap=column != "role")
+    for host in topo.hosts.values():
+        state = health.get(host.name, "-")
+        colour = "green" if state == "healthy" else "red"
+        table.add_row(host.name, host.fqdn, *(host.addresses.get(n, "") for n in nets),
+                      f"[{colour}]{state}[/]", host.role)
+    return table
+
+
+def up(result: UpResult) -> None:
+    s, topo = result.settings, result.topology
+    built = [b for b in result.builds if b.built]
+    console.print(f"[bold]Lab {s.name} is up[/] in {result.seconds} s"
+                  + (f" (built {', '.join(b.image for b in built)})" if built else " (images up to date)"))
+    console.print(f"networks: " + ", ".join(f"{n} {sub} (internal)" for n, sub in topo.networks.items()))
+    console.print(hosts_table(topo, result.hosts))
+    console.print("users: " + ", ".join(f"{u.name} / {u.password}" for u in topo.users)
+                  + "   mail domains: " + ", ".join(f"{d.name} (MX {topo.hosts[d.mx].fqdn})" for d in topo.mail_domains))
+    console.print("get in:  make shell-outside | shell-inside | shell-postfix ...    "
+                  "logs:  make logs-postfix | logs-sendmail | logs-relay ...    stop:  make lab-down")
+
+
+def down(result: DownResult) -> None:
+    if result.removed:
+        console.print(f"lab {result.project}: removed {', '.join(result.removed)}")
+    else:
+        console.print(f"lab {result.project}: nothing to remove")
+
+
+def status(result: StatusResult) -> None:
+    s = result.settings
+    if not result.hosts:
+        console.print(f"lab {s.name}: not running (make lab-up)")
+        return
+    word = "[green]up[/]" if result.running else "[red]not healthy[/]"
+    console.print(f"lab {s.name}: {word}" + (f", variant {result.active_variant}" if result.active_variant else ""))
+    console.print(hosts_table(result.topology, result.hosts))

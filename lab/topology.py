@@ -1,0 +1,115 @@
+"""The lab's topology, read from compose.yaml: the one definition of hosts, addresses,
+users and mail domains. Everything else (DNS zone, summary screen, tests) derives from it."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import cached_property
+
+import yaml
+
+from .errors import LabError
+from .settings import Settings
+
+_VAR = re.compile(r"\$\{(?P<name>[A-Za-z_][A-Za-z0-9_]*)(?::?-(?P<default>[^}]*))?\}")
+
+
+def interpolate(value, env: dict[str, str]):
+    """Resolve ${VAR} and ${VAR:-default} the way compose does, in every string."""
+    if isinstance(value, str):
+        return _VAR.sub(lambda m: env.get(m["name"]) or (m["default"] or ""), value)
+    if isinstance(value, dict):
+        return {key: interpolate(item, env) for key, item in value.items()}
+    if isinstance(value, list):
+        return [interpolate(item, env) for item in value]
+    return value
+
+
+@dataclass(frozen=True)
+class Host:
+    name: str  # the compose service name: dns, postfix, ...
+    fqdn: str
+    role: str
+    addresses: dict[str, str]  # network name -> IPv4 address
+
+    @property
+    def address(self) -> str:
+        """The host's first address (internet if it has one)."""
+        return self.addresses.get("internet") or next(iter(self.addresses.values()))
+
+
+@dataclass(frozen=True)
+class User:
+    name: str
+    password: str
+
+
+@dataclass(frozen=True)
+class MailDomain:
+    name: str
+    mx: str  # host name
+    server: str  # host name
+
+
+@dataclass(frozen=True)
+class Topology:
+    hosts: dict[str, Host]
+    networks: dict[str, str]  # network name -> subnet
+    users: tuple[User, ...]
+    mail_domains: tuple[MailDomain, ...]
+
+    def host(self, name: str) -> Host:
+        try:
+            return self.hosts[name]
+        except KeyError:
+            raise LabError(f"unknown host {name!r}: the lab's hosts are {', '.join(self.hosts)}") from None
+
+    def user(self, name: str) -> User:
+        for user in self.users:
+            if user.name == name:
+                return user
+        raise LabError(f"unknown user {name!r}: the lab's users are {', '.join(u.name for u in self.users)}")
+
+    @cached_property
+    def dns_records(self) -> str:
+        """Records for the lab DNS, ';'-separated: a hosts-file line per address (A + PTR;
+        dnsmasq answers each network with the address on that network) and an MX per domain."""
+        lines = [
+            f"{address} {h.fqdn}" for h in self.hosts.values() for address in h.addresses.values()
+        ]
+        lines += [f"mx-host={d.name},{self.hosts[d.mx].fqdn},10" for d in self.mail_domains]
+        return ";".join(lines)
+
+    @cached_property
+    def relay_routes(self) -> str:
+        """The relay's default routes: every domain whose MX is the relay, to its own server."""
+        return " ".join(
+            f"{d.name}={self.hosts[d.server].fqdn}" for d in self.mail_domains if d.mx == "relay"
+        )
+
+
+def load(settings: Settings) -> Topology:
+    path = settings.compose_file
+    try:
+        raw = yaml.safe_load(path.read_text())
+    except (OSError, yaml.YAMLError) as exc:
+        raise LabError(f"{path}: cannot read the topology: {exc}".splitlines()[0]) from None
+    doc = interpolate(raw, settings.compose_env())
+    lab = doc.get("x-lab") or {}
+    roles = lab.get("roles", {})
+    hosts = {}
+    for name, service in doc["services"].items():
+        fqdn = ".".join(p for p in (service.get("hostname", name), service.get("domainname")) if p)
+        addresses = {net: (cfg or {}).get("ipv4_address") for net, cfg in service.get("networks", {}).items()}
+        hosts[name] = Host(name=name, fqdn=fqdn, role=roles.get(name, ""), addresses=addresses)
+    networks = {
+        name: cfg["ipam"]["config"][0]["subnet"] for name, cfg in (doc.get("networks") or {}).items()
+    }
+    users = tuple(User(*pair.split(":", 1)) for pair in lab.get("users", "").split())
+    domains = tuple(MailDomain(name, d["mx"], d["server"]) for name, d in lab.get("mail-domains", {}).items())
+    for domain in domains:
+        for field in ("mx", "server"):
+            if getattr(domain, field) not in hosts:
+                raise LabError(f"{path}: x-lab.mail-domains.{domain.name}.{field}: no such service")
+    return Topology(hosts=hosts, networks=networks, users=users, mail_domains=domains)
