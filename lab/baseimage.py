@@ -95,6 +95,35 @@ def pull(image: str) -> bool:
         return False
 
 
+# like the official slim images: no apt caches, no documentation, manuals or translations
+APT_CLEAN = """\
+DPkg::Post-Invoke { "rm -f /var/cache/apt/archives/*.deb /var/cache/apt/*.bin || true"; };
+APT::Update::Post-Invoke { "rm -f /var/cache/apt/archives/*.deb /var/cache/apt/*.bin || true"; };
+Dir::Cache::pkgcache ""; Dir::Cache::srcpkgcache "";
+Acquire::Languages "none";
+"""
+DPKG_EXCLUDE = """\
+path-exclude /usr/share/doc/*
+path-include /usr/share/doc/*/copyright
+path-exclude /usr/share/man/*
+path-exclude /usr/share/info/*
+path-exclude /usr/share/locale/*
+path-exclude /usr/share/lintian/*
+"""
+
+
+def slim(rootfs: Path) -> None:
+    (rootfs / "etc/apt/apt.conf.d/docker-clean").write_text(APT_CLEAN)
+    (rootfs / "etc/dpkg/dpkg.cfg.d/docker").write_text(DPKG_EXCLUDE)
+    for junk in ("var/lib/apt/lists", "var/cache/apt", "usr/share/man", "usr/share/info", "usr/share/locale"):
+        shutil.rmtree(rootfs / junk, ignore_errors=True)
+    (rootfs / "var/lib/apt/lists/partial").mkdir(parents=True, exist_ok=True)
+    (rootfs / "var/cache/apt/archives/partial").mkdir(parents=True, exist_ok=True)
+    for doc in (rootfs / "usr/share/doc").glob("*/*"):
+        if doc.name != "copyright":
+            shutil.rmtree(doc, ignore_errors=True) if doc.is_dir() else doc.unlink()
+
+
 def bootstrap(plan: BaseImagePlan, say: Callable[[str], None]) -> None:
     """debootstrap a minbase root file system and import it as plan.image."""
     if os.geteuid() != 0:
@@ -109,9 +138,7 @@ def bootstrap(plan: BaseImagePlan, say: Callable[[str], None]) -> None:
         if run.returncode != 0:
             last = (run.stdout + run.stderr).strip().splitlines()[-1:] or ["no output"]
             raise LabError(f"debootstrap {plan.suite} from {plan.mirror} failed: {last[0]}")
-        for junk in ("var/lib/apt/lists", "var/cache/apt/archives"):
-            shutil.rmtree(rootfs / junk, ignore_errors=True)
-            (rootfs / junk / "partial").mkdir(parents=True, exist_ok=True)
+        slim(rootfs)
         tar = subprocess.Popen(["tar", "-C", str(rootfs), "--numeric-owner", "-c", "."], stdout=subprocess.PIPE)
         imported = subprocess.run(
             ["docker", "import", "-c", 'CMD ["bash"]', "-c", "LABEL org.smtplab.origin=debootstrap", "-", plan.image],

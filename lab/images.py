@@ -25,7 +25,12 @@ def tag(settings: Settings, name: str) -> str:
 
 
 def source_hash(folder: Path, base_image: str) -> str:
-    digest = hashlib.sha256(base_image.encode())
+    """Changes when the folder's files or the base image (by id) change."""
+    try:
+        base_id = engine.client().images.get(base_image).id
+    except Exception:  # not there (yet): the name alone
+        base_id = base_image
+    digest = hashlib.sha256(base_id.encode())
     for path in sorted(p for p in folder.rglob("*") if p.is_file()):
         digest.update(str(path.relative_to(folder)).encode() + b"\0" + path.read_bytes() + b"\0")
         digest.update(b"x" if path.stat().st_mode & 0o111 else b"-")

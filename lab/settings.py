@@ -67,7 +67,7 @@ def _check_net(variable: str, value: str) -> str:
     match = _NET_RE.match(value)
     if not match or any(int(octet) > 255 for octet in match.groups()):
         raise LabError(f"{variable}={value!r}: give the first three octets of a /24, e.g. 10.77.0")
-    if value.startswith("192.0.2.") or value.startswith("172.17."):
+    if value == "192.0.2" or value.startswith("172.17."):
         raise LabError(f"{variable}={value!r}: that range belongs to this machine or Docker's default bridge; pick another")
     return value
 

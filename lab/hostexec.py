@@ -1,0 +1,61 @@
+"""Running things inside lab hosts: commands, the probe, waiting for a token to show up."""
+
+from __future__ import annotations
+
+import json
+import shlex
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from . import lifecycle
+from .errors import LabError
+from .settings import Settings
+
+PROBE_SOURCE = Path(__file__).with_name("probe.py")
+
+
+@dataclass(frozen=True)
+class ExecResult:
+    exit_code: int
+    output: str
+
+
+def run(settings: Settings, host: str, argv: list[str] | str, user: str = "root") -> ExecResult:
+    """Run a command in a lab host; a string is run with sh -c."""
+    command = ["sh", "-c", argv] if isinstance(argv, str) else argv
+    result = lifecycle.container(settings, host).exec_run(command, user=user, demux=False)
+    return ExecResult(result.exit_code, (result.output or b"").decode(errors="replace"))
+
+
+def probe(settings: Settings, host: str, **options) -> dict:
+    """Run lab/probe.py inside `host` (fed on stdin, so any host with python3 can run it)
+    and return its JSON transcript. Options are the probe's flags: server=..., to=..."""
+    flags = []
+    for key, value in options.items():
+        if value is None or value is False:
+            continue
+        flag = "--" + {"sender": "from", "recipient": "to"}.get(key, key).replace("_", "-")
+        flags += [flag] if value is True else [flag, str(value)]
+    script = f"python3 - {' '.join(shlex.quote(f) for f in flags)} <<'LAB_PROBE'\n{PROBE_SOURCE.read_text()}\nLAB_PROBE\n"
+    result = run(settings, host, script)
+    try:
+        return json.loads(result.output)
+    except json.JSONDecodeError:
+        raise LabError(f"probe on {host} printed no transcript: {result.output.strip()[-300:]}") from None
+
+
+def find_token(settings: Settings, host: str, token: str, paths: list[str]) -> str | None:
+    """The first file under `paths` on `host` that contains `token`, or None."""
+    found = run(settings, host, f"grep -rlsF {shlex.quote(token)} {' '.join(map(shlex.quote, paths))} | head -1")
+    return found.output.strip() or None
+
+
+def wait_for_token(settings: Settings, host: str, token: str, paths: list[str], timeout: float = 30.0) -> str | None:
+    """Poll until the token shows up (returns the file) or the time is up (returns None)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        where = find_token(settings, host, token, paths)
+        if where or time.monotonic() > deadline:
+            return where
+        time.sleep(0.25)

@@ -1,0 +1,44 @@
+"""Shared fixtures. Docker-backed tests are marked `docker`; they never skip: without a
+Docker engine they fail with the one-line reason (run `make test-unit` for the fast part)."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+os.environ.setdefault("TESTCONTAINERS_RYUK_DISABLED", "true")  # its image cannot be pulled here
+
+from lab import engine, lifecycle, settings  # noqa: E402
+from lab.errors import LabError  # noqa: E402
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        parts = item.path.parts
+        if "images" in parts or "lab" in parts[-2:]:
+            item.add_marker(pytest.mark.docker)
+        if "lab" in parts[-2:]:
+            item.add_marker(pytest.mark.lab)
+
+
+@pytest.fixture(scope="session")
+def docker_engine():
+    try:
+        return engine.client()
+    except LabError as exc:
+        pytest.fail(str(exc), pytrace=False)
+
+
+@pytest.fixture(scope="session")
+def lab_settings():
+    return settings.load()
+
+
+@pytest.fixture(scope="session")
+def running_lab(docker_engine, lab_settings):
+    """The whole lab, up and healthy (started if needed; left running for the next run)."""
+    try:
+        return lifecycle.up(lab_settings, say=print)
+    except LabError as exc:
+        pytest.fail(str(exc), pytrace=False)

@@ -1,0 +1,45 @@
+import pytest
+
+from lab import cli, compose, engine, network_check
+from lab.errors import LabError
+
+
+def test_compose_v2_preferred():
+    assert compose.detect(which=lambda c: "/usr/bin/" + c, answers=lambda c: True) == ["docker", "compose"]
+
+
+def test_compose_v1_when_no_plugin():
+    answers = lambda cmd: cmd == ["docker-compose"]
+    assert compose.detect(which=lambda c: "/usr/bin/" + c, answers=answers) == ["docker-compose"]
+
+
+def test_no_compose_is_one_clear_line():
+    with pytest.raises(LabError, match=r"^Docker Compose not found: install"):
+        compose.detect(which=lambda c: None, answers=lambda c: False)
+
+
+def test_subnet_overlap_names_the_variable_to_change():
+    ours = {"LAB_INTERNET_NET": "198.51.100.0/24", "LAB_LAN_NET": "10.77.0.0/24"}
+    problem = network_check.find_overlap(ours, [("Docker network 'corp'", "10.0.0.0/8")])
+    assert problem.startswith("LAB_LAN_NET: the lab subnet 10.77.0.0/24 overlaps Docker network 'corp' (10.0.0.0/8)")
+    assert "set LAB_LAN_NET" in problem
+    assert network_check.find_overlap(ours, [("a route", "192.0.2.0/24")]) is None
+
+
+def test_docker_not_running_says_how_to_start_it(monkeypatch):
+    monkeypatch.setenv("DOCKER_HOST", "unix:///nonexistent/docker.sock")
+    engine.client.cache_clear()
+    try:
+        with pytest.raises(LabError) as err:
+            engine.client()
+    finally:
+        engine.client.cache_clear()
+    message = str(err.value)
+    assert message.startswith("Docker is not running") and "systemctl start docker" in message
+    assert "\n" not in message
+
+
+def test_cli_unknown_host_is_one_line_and_nonzero(capsys):
+    assert cli.main(["shell", "mars"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("lab: unknown host 'mars'") and err.count("\n") == 1
