@@ -59,3 +59,28 @@ def wait_for_token(settings: Settings, host: str, token: str, paths: list[str], 
         if where or time.monotonic() > deadline:
             return where
         time.sleep(0.25)
+
+
+def put_files(settings: Settings, host: str, files: dict[str, str]) -> None:
+    """Write files (absolute path -> text) into a host in one go."""
+    import io
+    import tarfile
+
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w") as tar:
+        for path, text in files.items():
+            data = text.encode()
+            info = tarfile.TarInfo(path.lstrip("/"))
+            info.size, info.mode, info.mtime = len(data), 0o644, int(time.time())
+            tar.addfile(info, io.BytesIO(data))
+    lifecycle.container(settings, host).put_archive("/", buffer.getvalue())
+
+
+def log_mark(settings: Settings, host: str, path: str = "/var/log/mail.log") -> int:
+    """The log's current size: read from here on to see only what happens next."""
+    out = run(settings, host, ["stat", "-c", "%s", path]).output.strip()
+    return int(out) if out.isdigit() else 0
+
+
+def log_since(settings: Settings, host: str, mark: int, path: str = "/var/log/mail.log") -> list[str]:
+    return run(settings, host, ["tail", "-c", f"+{mark + 1}", path]).output.splitlines()

@@ -19,7 +19,7 @@ import sys
 import time
 import uuid
 from email.message import EmailMessage
-from email.utils import formatdate, make_msgid
+from email.utils import formatdate
 
 
 class Session:
@@ -66,7 +66,8 @@ class Session:
         msg = EmailMessage()
         msg["From"], msg["To"] = a.sender, a.recipient
         msg["Subject"] = f"lab probe {token}"
-        msg["Date"], msg["Message-ID"] = formatdate(localtime=True), make_msgid("probe")
+        # the token is in the Message-ID too, so a server's log line for the message names it
+        msg["Date"], msg["Message-ID"] = formatdate(localtime=True), f"<{token}.probe@{socket.getfqdn()}>"
         msg["X-Lab-Token"] = token
         msg.set_content(f"This message was sent by the smtp-restriction lab.\ntoken: {token}\n")
         return msg.as_bytes()

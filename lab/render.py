@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
+import sys
+
+from rich import box
 from rich.console import Console
 from rich.table import Table
 
 from .lifecycle import DownResult, StatusResult, UpResult
 
-console = Console(highlight=False)
+console = Console(highlight=False, width=None if sys.stdout.isatty() else 150)
 
 
 def hosts_table(topo, states) -> Table:
     health = {s.name: s.health for s in states}
     nets = list(topo.networks)
-    table = Table(title=None, show_lines=False, pad_edge=False)
+    table = Table(box=box.SIMPLE_HEAD, pad_edge=False)
     for column in ("host", "name", *(f"{n} address" for n in nets), "health", "role"):
         table.add_column(column, no_wrap=column != "role")
     for host in topo.hosts.values():

@@ -1,0 +1,139 @@
+"""Reading a Postfix mail log: which session was the probe's, who Postfix thought the
+client was, which restriction decided, and what became of a queued message."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+LINE = re.compile(r"postfix/(?P<daemon>[\w/-]+)\[(?P<pid>\d+)\]: (?P<text>.*)$")
+CONNECT = re.compile(r"^connect from (?P<name>[^\[\s]+)\[(?P<addr>[^\]]+)\]")
+QUEUED = re.compile(r"^(?P<qid>[0-9A-F]{6,}|[0-9B-DF-HJ-NP-TV-Zb-df-hj-np-tv-z]{10,}): client=")
+DECISION = re.compile(r"^NOQUEUE: (?P<kind>reject|permit|defer|discard|hold): (?P<stage>[A-Z]+) from [^:]+: (?P<rest>.*)$")
+REPLY = re.compile(r"^(?P<code>\d{3}) [\d.]+ (?:<[^>]*>: )?(?P<reason>[^;]*)")
+STATUS = re.compile(r"^(?P<qid>\w+): to=<(?P<rcpt>[^>]*)>.*?status=(?P<status>\w+) \((?P<detail>.*)\)$")
+MSGID = re.compile(r"^(?P<qid>\w+): message-id=<(?P<msgid>[^>]*)>")
+
+# reject reasons -> the restriction that produces them (Postfix does not name rejecting rules)
+REASONS = [
+    (r"Relay access denied", {"454": "defer_unauth_destination", "554": "reject_unauth_destination"}),
+    (r"Client host rejected: Access denied", "check_client_access (REJECT)"),
+    (r"Client host rejected", "check_client_access"),
+    (r"User unknown in local recipient table", "reject_unlisted_recipient"),
+    (r"Recipient address rejected: Access denied", "reject"),
+    (r"Recipient address rejected", "check_recipient_access"),
+    (r"Sender address rejected", "sender restriction"),
+    (r"Helo command rejected", "helo restriction"),
+    (r"Access denied", "reject"),
+]
+
+
+@dataclass
+class Session:
+    pid: str
+    client_name: str
+    client_address: str
+    lines: list[str] = field(default_factory=list)
+    queue_ids: list[str] = field(default_factory=list)
+
+
+def parsed(lines):
+    for line in lines:
+        m = LINE.search(line)
+        if m:
+            yield m["daemon"], m["pid"], m["text"], line
+
+
+def sessions(lines: list[str]) -> list[Session]:
+    """smtpd sessions in order (one pid serves one session at a time)."""
+    found: list[Session] = []
+    open_by_pid: dict[str, Session] = {}
+    for daemon, pid, text, line in parsed(lines):
+        if daemon != "smtpd":
+            continue
+        m = CONNECT.match(text)
+        if m:
+            open_by_pid[pid] = Session(pid, m["name"], m["addr"])
+            found.append(open_by_pid[pid])
+        session = open_by_pid.get(pid)
+        if session is None:
+            continue
+        session.lines.append(line)
+        q = QUEUED.match(text)
+        if q:
+            session.queue_ids.append(q["qid"])
+        if text.startswith("disconnect from"):
+            del open_by_pid[pid]
+    return found
+
+
+def queue_ids_for(lines: list[str], token: str) -> list[str]:
+    """Queue ids of messages whose Message-ID carries the token (the probe puts it there)."""
+    return [m["qid"] for _, _, text, _ in parsed(lines) if (m := MSGID.match(text)) and token in m["msgid"]]
+
+
+def probe_session(lines: list[str], token: str, client_address: str | None = None) -> Session | None:
+    """The probe's session: the one that queued the token's message; else the first session
+    from the probe's client; else the first that is not the server talking to itself."""
+    found = [s for s in sessions(lines) if s.client_address != "127.0.0.1"]
+    ids = set(queue_ids_for(lines, token))
+    for s in found:
+        if ids & set(s.queue_ids):
+            return s
+    for s in found:
+        if s.client_address == client_address:
+            return s
+    return found[0] if found else None
+
+
+def rule_for(reason: str, code: str) -> str | None:
+    for pattern, rule in REASONS:
+        if re.search(pattern, reason):
+            return rule.get(code, rule["554"]) if isinstance(rule, dict) else rule
+    return None
+
+
+def decision(session: Session) -> tuple[str | None, list[str]]:
+    """The deciding restriction named by the session's log, and the lines that say so."""
+    rule, evidence = None, []
+    for daemon, pid, text, line in parsed(session.lines):
+        if "warning:" in text and "127.0.0.1" not in text:
+            evidence.append(line)
+        m = DECISION.match(text)
+        if m:
+            evidence.append(line)
+            if m["kind"] == "permit":
+                action = re.search(r"action=(\S+)", m["rest"])
+                rule = action[1] if action else "permit"
+            else:
+                r = REPLY.match(m["rest"])
+                rule = rule_for(r["reason"], r["code"]) if r else m["kind"]
+        elif "authentication failed" in text:
+            evidence.append(line)
+            rule = "smtpd_sasl_auth_enable (password check)"
+    return rule, evidence
+
+
+@dataclass(frozen=True)
+class Delivery:
+    queue_id: str
+    recipient: str
+    status: str  # sent, deferred, bounced, expired
+    detail: str
+    line: str
+
+    @property
+    def reply_code(self) -> int | None:
+        m = re.search(r"said: (\d{3})", self.detail)
+        return int(m[1]) if m else None
+
+
+def deliveries(lines: list[str], token: str) -> list[Delivery]:
+    """What the log says happened to the token's message(s) on their way onwards."""
+    ids = set(queue_ids_for(lines, token))
+    out = []
+    for _, _, text, line in parsed(lines):
+        m = STATUS.match(text)
+        if m and m["qid"] in ids:
+            out.append(Delivery(m["qid"], m["rcpt"], m["status"], m["detail"], line))
+    return out

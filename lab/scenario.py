@@ -1,0 +1,180 @@
+"""Scenarios (restriction variants) and probes: data files in, checked model objects out.
+Any mistake in a file is one LabError line naming the file and the field."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+from .errors import LabError
+from .outcomes import WORDS, Outcome
+from .settings import ROOT
+from .topology import Topology
+
+SCENARIO_DIR = ROOT / "scenarios"
+PROBE_PLAN = Path(__file__).with_name("probe_plan.yaml")
+SERVERS = ("postfix", "sendmail")
+PLACEHOLDER = re.compile(r"\{\{\s*([a-z]+)(?:\.(address|fqdn))?\s*\}\}")
+_ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+
+
+@dataclass(frozen=True)
+class Probe:
+    id: str
+    what: str
+    client: str
+    to: str  # "local" or "remote"
+    via: str | None = None  # None: the server under test
+    auth: str | None = None
+    password: str | None = None  # "wrong" for a wrong password
+    pop: str | None = None
+
+
+@dataclass(frozen=True)
+class Scenario:
+    id: str
+    title: str
+    server: str
+    lesson: str
+    probes: tuple[Probe, ...]
+    expect: dict[str, Outcome]
+    postconf: str = ""  # main.cf lines, verbatim from the note (with {{host}} placeholders)
+    postconf_lab: str = ""  # the lab's own main.cf decisions, each with a comment
+    files: dict[str, str] = field(default_factory=dict)  # path -> content
+    source: str = ""
+    path: Path | None = None
+
+    def rendered(self, topo: Topology) -> "Scenario":
+        """The same scenario with {{host}} / {{host.fqdn}} replaced by the lab's values."""
+        def fill(text: str) -> str:
+            return PLACEHOLDER.sub(lambda m: getattr(topo.host(m[1]), m[2] or "address"), text)
+
+        return Scenario(**{**self.__dict__, "postconf": fill(self.postconf), "postconf_lab": fill(self.postconf_lab),
+                           "files": {p: fill(c) for p, c in self.files.items()}})
+
+
+def _fail(path: Path, where: str, why: str):
+    raise LabError(f"{path}: {where}: {why}")
+
+
+def load_probes(path: Path = PROBE_PLAN, hosts: set[str] | None = None) -> dict[str, Probe]:
+    data = yaml.safe_load(path.read_text())
+    probes = {}
+    for pid, spec in data.items():
+        try:
+            probe = Probe(id=pid, **spec)
+        except TypeError as exc:
+            _fail(path, pid, str(exc))
+        if hosts is not None:
+            for key in ("client", "via"):
+                if getattr(probe, key) is not None and getattr(probe, key) not in hosts:
+                    _fail(path, f"{pid}.{key}", f"unknown host {getattr(probe, key)!r}")
+        if probe.to not in ("local", "remote"):
+            _fail(path, f"{pid}.to", "must be 'local' or 'remote'")
+        probes[pid] = probe
+    return probes
+
+
+REQUIRED = ("id", "title", "server", "expect", "lesson")
+ALLOWED = set(REQUIRED) | {"source", "postconf", "postconf_lab", "files", "probes"}
+
+
+def load(path: Path, topo: Topology, probes: dict[str, Probe] | None = None) -> Scenario:
+    probes = probes or load_probes(hosts=set(topo.hosts))
+    try:
+        data = yaml.safe_load(path.read_text())
+    except FileNotFoundError:
+        raise LabError(f"{path}: no such scenario file") from None
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"line {mark.line + 1}" if mark else "file"
+        _fail(path, where, f"not valid YAML ({getattr(exc, 'problem', exc)})")
+    if not isinstance(data, dict):
+        _fail(path, "file", "must be a mapping of fields")
+    for key in REQUIRED:
+        if not data.get(key):
+            _fail(path, key, "missing")
+    for key in data:
+        if key not in ALLOWED:
+            _fail(path, key, f"unknown field (known: {', '.join(sorted(ALLOWED))})")
+    if data["id"] != path.stem or not _ID.match(str(data["id"])):
+        _fail(path, "id", f"must be the file name without .yaml ({path.stem!r})")
+    if data["server"] not in SERVERS:
+        _fail(path, "server", f"unknown server {data['server']!r} (known: {', '.join(SERVERS)})")
+    wanted = data.get("probes", "standard")
+    if wanted == "standard":
+        wanted = [p for p, probe in probes.items() if probe.pop is None]
+    if not isinstance(wanted, list):
+        _fail(path, "probes", "must be 'standard' or a list of probe ids")
+    for pid in wanted:
+        if pid not in probes:
+            _fail(path, "probes", f"unknown probe {pid!r} (known: {', '.join(probes)})")
+    expect = data["expect"]
+    if not isinstance(expect, dict):
+        _fail(path, "expect", "must map probe ids to outcomes")
+    for pid, word in expect.items():
+        if pid not in wanted:
+            _fail(path, f"expect.{pid}", "not a probe this scenario runs")
+        if word not in WORDS or word == "lost":
+            _fail(path, f"expect.{pid}", f"unknown outcome {word!r} (known: {', '.join(w for w in WORDS if w != 'lost')})")
+    for pid in wanted:
+        if pid not in expect:
+            _fail(path, f"expect.{pid}", "missing: every probe needs an expected outcome")
+    files = data.get("files") or {}
+    if not isinstance(files, dict) or not all(isinstance(k, str) and k.startswith("/") for k in files):
+        _fail(path, "files", "must map absolute paths to contents")
+    for key in ("postconf", "postconf_lab"):
+        try:
+            parse_main_cf(data.get(key) or "")
+        except LabError as exc:
+            _fail(path, key, str(exc))
+    for key, text in [("postconf", data.get("postconf", "")), ("postconf_lab", data.get("postconf_lab", "")),
+                      *((f"files.{p}", c or "") for p, c in files.items())]:
+        for m in PLACEHOLDER.finditer(text):
+            if m[1] not in topo.hosts:
+                _fail(path, key, f"unknown host {m[1]!r} in {m[0]}")
+    return Scenario(
+        id=data["id"], title=str(data["title"]).strip(), server=data["server"], lesson=str(data["lesson"]).strip(),
+        probes=tuple(probes[p] for p in wanted), expect={p: Outcome(w) for p, w in expect.items()},
+        postconf=data.get("postconf") or "", postconf_lab=data.get("postconf_lab") or "",
+        files={p: (c or "") for p, c in files.items()}, source=str(data.get("source") or ""), path=path,
+    )
+
+
+def ids(directory: Path = SCENARIO_DIR) -> list[str]:
+    return sorted(p.stem for p in directory.glob("*.yaml"))
+
+
+def find(variant: str, topo: Topology, directory: Path = SCENARIO_DIR) -> Scenario:
+    path = directory / f"{variant}.yaml"
+    if not path.exists():
+        raise LabError(f"unknown variant {variant!r}: scenarios/ has {', '.join(ids(directory)) or 'none'}")
+    return load(path, topo)
+
+
+def load_all(topo: Topology, directory: Path = SCENARIO_DIR) -> list[Scenario]:
+    probes = load_probes(hosts=set(topo.hosts))
+    return [load(directory / f"{i}.yaml", topo, probes) for i in ids(directory)]
+
+
+def parse_main_cf(text: str) -> list[tuple[str, str]]:
+    """main.cf lines -> (name, value) pairs, continuation lines joined the way Postfix does."""
+    params: list[tuple[str, str]] = []
+    for raw in text.splitlines():
+        line = raw.rstrip()
+        if not line.strip() or line.lstrip().startswith("#"):
+            continue
+        if line[0].isspace():
+            if not params:
+                raise LabError(f"main.cf text starts with a continuation line: {raw.strip()!r}")
+            name, value = params[-1]
+            params[-1] = (name, f"{value} {line.strip()}".strip())
+            continue
+        name, sep, value = line.partition("=")
+        if not sep or not re.match(r"^[a-z0-9_]+$", name.strip()):
+            raise LabError(f"main.cf line is not 'name = value': {raw.strip()!r}")
+        params.append((name.strip(), value.strip()))
+    return params

@@ -1,0 +1,16 @@
+"""Server adapters: one module per kind of server under test, one interface (base.Server)."""
+
+from __future__ import annotations
+
+from ..errors import LabError
+from .base import Server
+from .postfix import PostfixServer
+
+ADAPTERS: dict[str, type[Server]] = {"postfix": PostfixServer}
+
+
+def adapter(kind: str, settings, topo) -> Server:
+    try:
+        return ADAPTERS[kind](settings, topo)
+    except KeyError:
+        raise LabError(f"no adapter for server {kind!r} yet (have: {', '.join(ADAPTERS)})") from None

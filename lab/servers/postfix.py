@@ -1,0 +1,74 @@
+"""Postfix under test: reset to the image's baseline, apply a variant with postconf -e and
+postmap, reload and wait until the new configuration really serves connections."""
+
+from __future__ import annotations
+
+import re
+import time
+
+from ..errors import LabError
+from ..scenario import Scenario, parse_main_cf
+from .base import Server
+
+MAP = re.compile(r"\b(hash|btree):(/[\w./-]+)")
+BASELINE = "/etc/postfix/baseline"
+
+
+class PostfixServer(Server):
+    kind = "postfix"
+
+    def reset(self) -> None:
+        self.restore_files()
+        users = " ".join(u.name for u in self.topo.users)
+        self.run(
+            f"cp {BASELINE}/main.cf {BASELINE}/master.cf {BASELINE}/access /etc/postfix/ && "
+            "postmap /etc/postfix/access && postsuper -d ALL >/dev/null 2>&1; "
+            f"for u in {users}; do rm -rf /home/$u/Maildir/new/* /home/$u/Maildir/cur/* /home/$u/Maildir/tmp/*; done",
+            what="reset to baseline",
+        )
+
+    def apply(self, scenario: Scenario) -> dict:
+        self.reset()
+        self.put_files(scenario.files)
+        params = parse_main_cf(scenario.postconf) + parse_main_cf(scenario.postconf_lab)
+        if params:
+            self.run(["postconf", "-e", *(f"{name} = {value}" for name, value in params)])
+        main_cf = "\n".join(f"{n} = {v}" for n, v in params)
+        for kind, path in sorted(set(MAP.findall(main_cf))):
+            if path in scenario.files:
+                self.run(["postmap", f"{kind}:{path}"])
+        self.reload()
+        self.set_variant(scenario.id)
+        return {
+            "postconf": scenario.postconf,
+            "postconf_lab": scenario.postconf_lab,
+            "files": scenario.files,
+            "effective": self.run(["postconf", "-n"]).splitlines(),
+        }
+
+    def reload(self, timeout: float = 15.0) -> None:
+        """`postfix reload` returns at once; wait for master's reload line and for every
+        smtpd started under the old configuration to be gone."""
+        old = self.run("pidof smtpd || true").split()
+        mark = self.log_mark()
+        self.run(["postfix", "reload"])
+        deadline = time.monotonic() + timeout
+        while True:
+            reloaded = any("reload -- version" in line for line in self.log_since(mark))
+            alive = self.run("pidof smtpd || true").split() if old else []
+            if reloaded and not set(old) & set(alive):
+                return
+            if time.monotonic() > deadline:
+                raise LabError(f"postfix: configuration not reloaded after {timeout:.0f} s (old smtpd {old}, now {alive})")
+            time.sleep(0.1)
+
+    def versions(self) -> dict:
+        out = self.run(
+            "echo postfix $(postconf -h mail_version); "
+            "echo cyrus-sasl $(dpkg-query -W -f '${Version}' libsasl2-2); "
+            "echo dovecot $(dovecot --version | cut -d' ' -f1)"
+        )
+        return dict(line.split(" ", 1) for line in out.splitlines() if " " in line)
+
+    def mailbox_paths(self, user: str) -> list[str]:
+        return [f"/home/{user}/Maildir/new", f"/home/{user}/Maildir/cur"]

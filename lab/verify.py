@@ -1,0 +1,118 @@
+"""Running a variant: apply it to the server under test, run every probe from its vantage
+point, find each message's fate, and record expected against actual as a RunResult."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from datetime import datetime, timezone
+
+from . import fate, hostexec, lifecycle, postfix_log, results, scenario, servers, topology
+from .outcomes import Outcome, classify
+from .scenario import Probe, Scenario
+from .servers.base import Server
+from .settings import Settings, load
+
+REMOTE_RECIPIENT = "carol@remote.example"
+WRONG_PASSWORD = "not-the-password"
+POSTFIX_HOSTS = ("postfix", "relay", "remote")  # hosts whose mail log the lab reads
+
+
+def ensure_running(settings: Settings, say=print) -> None:
+    if not lifecycle.status(settings).running:
+        say(f"lab {settings.name} is not running: starting it")
+        lifecycle.up(settings, say)
+
+
+def recipient(probe: Probe, server: Server) -> tuple[str, str | None]:
+    """(address, local user or None) for a probe against this server."""
+    if probe.to == "local":
+        user = server.topo.users[0].name
+        return f"{user}@{server.host.fqdn}", user
+    return REMOTE_RECIPIENT, None
+
+
+def run_probe(settings: Settings, server: Server, probe: Probe, expected: Outcome | None) -> results.ProbeResult:
+    topo = server.topo
+    client = topo.host(probe.client)
+    target = topo.host(probe.via or server.kind)
+    rcpt, user = recipient(probe, server)
+    token = uuid.uuid4().hex[:16]
+    log_hosts = [h for h in dict.fromkeys([target.name, server.kind, "relay"]) if h in POSTFIX_HOSTS]
+    hops = [fate.Hop(h, hostexec.log_mark(settings, h)) for h in log_hosts]
+    options = {"server": target.fqdn, "recipient": rcpt, "token": token}
+    if probe.auth:
+        account = topo.user(probe.auth)
+        options.update(user=account.name, password=WRONG_PASSWORD if probe.password == "wrong" else account.password)
+    started = time.monotonic()
+    transcript = hostexec.probe(settings, client.name, **options)
+    actual, where, code, stage, evidence = classify(transcript), None, transcript["code"], transcript["stage"], []
+    if actual is None:
+        found = fate.find(settings, server, token, user, hops)
+        actual, where, evidence = found.outcome, found.where, list(found.evidence)
+        if found.code is not None:
+            code, stage = found.code, found.stage
+    seen, rule = None, None
+    first = next(h for h in hops if h.host == target.name) if target.name in POSTFIX_HOSTS else None
+    if first:
+        session = postfix_log.probe_session(hostexec.log_since(settings, first.host, first.mark), token, client.address)
+        if session:
+            seen = session.client_address
+            rule, lines = postfix_log.decision(session)
+            evidence = lines + evidence
+    if probe.via and server.kind in POSTFIX_HOSTS:  # what the server under test made of the relay
+        hop = next(h for h in hops if h.host == server.kind)
+        session = postfix_log.probe_session(hostexec.log_since(settings, hop.host, hop.mark), token,
+                                            topo.host(probe.via).address)
+        if session:
+            rule, lines = postfix_log.decision(session)
+            evidence += lines
+    warnings = []
+    if seen and seen != client.address:
+        warnings.append(f"{target.name} logged the client as {seen}, but {client.name}'s own address is "
+                        f"{client.address}: something (NAT, a proxy) stands between them and the test would lie")
+    return results.ProbeResult(
+        probe=probe.id, what=probe.what, client=client.name, client_address=client.address,
+        client_address_seen=seen, server=target.name, recipient=rcpt, token=token,
+        expected=str(expected) if expected else "", actual=str(actual),
+        ok=expected is not None and actual == expected and not warnings and actual != Outcome.LOST,
+        code=code, stage=stage, rule=rule, fate=where, transcript=transcript["steps"],
+        seconds=round(time.monotonic() - started, 2),
+        reproduce=f"python -m lab probe {client.name} {probe.id}", evidence=evidence, warnings=warnings,
+    )
+
+
+def reset_helpers(settings: Settings, topo: topology.Topology) -> None:
+    """The relay routes every lab domain to its own server again; queues and sink are emptied."""
+    hostexec.run(settings, "relay", ["relay-routes", *topo.relay_routes.split()])
+    for host in ("relay", "remote"):
+        hostexec.run(settings, host, "postsuper -d ALL >/dev/null 2>&1; rm -rf /var/mail/sink/Maildir/new/* /var/mail/sink/Maildir/cur/*")
+
+
+def run_variant(variant: str, settings: Settings | None = None, say=print, only: str | None = None) -> results.RunResult:
+    settings = settings or load()
+    topo = topology.load(settings)
+    chosen: Scenario = scenario.find(variant, topo).rendered(topo)
+    ensure_running(settings, say)
+    started_at = datetime.now(timezone.utc).isoformat(timespec="seconds")
+    start = time.monotonic()
+    server = servers.adapter(chosen.server, settings, topo)
+    reset_helpers(settings, topo)
+    config = server.apply(chosen)
+    probe_results = [run_probe(settings, server, p, chosen.expect.get(p.id))
+                     for p in chosen.probes if only is None or p.id == only]
+    return results.RunResult(
+        variant=chosen.id, title=chosen.title, server=chosen.server, started=started_at, config=config,
+        versions=server.versions(), probes=probe_results, seconds=round(time.monotonic() - start, 1),
+        lesson=chosen.lesson,
+    )
+
+
+def apply_variant(variant: str, settings: Settings | None = None, say=print) -> str:
+    settings = settings or load()
+    topo = topology.load(settings)
+    chosen = scenario.find(variant, topo).rendered(topo)
+    ensure_running(settings, say)
+    reset_helpers(settings, topo)
+    servers.adapter(chosen.server, settings, topo).apply(chosen)
+    return chosen.id
