@@ -43,6 +43,86 @@ def cmd_build(args) -> int:
     return 0
 
 
+def cmd_list(args) -> int:
+    from . import scenario, topology
+
+    for s in scenario.load_all(topology.load(settings.load())):
+        print(f"{s.id:24} {s.server:9} {s.title}")
+    return 0
+
+
+def cmd_show(args) -> int:
+    from . import scenario, topology
+
+    topo = topology.load(settings.load())
+    s = scenario.find(args.variant, topo).rendered(topo)
+    print(f"{s.id} ({s.server}): {s.title}\nsource: {s.source}\n")
+    for key, text in (("main.cf, from the note", s.postconf), ("main.cf, the lab's own lines", s.postconf_lab)):
+        if text:
+            print(f"--- {key}\n{text.rstrip()}\n")
+    for path, text in s.files.items():
+        print(f"--- {path}\n{text.rstrip() or '(empty)'}\n")
+    print("--- expected outcomes")
+    for p in s.probes:
+        print(f"  {p.id:24} {s.expect[p.id]!s:12} {p.what}")
+    print(f"\n--- lesson\n{s.lesson}")
+    return 0
+
+
+def cmd_verify(args) -> int:
+    from . import results, scenario, topology, verify
+    from .render_run import details, markdown, summary, table
+
+    chosen = args.variants or scenario.ids()
+    topology.load(settings.load())
+    all_ok = True
+    for variant in chosen:
+        run = verify.run_variant(variant)
+        path = results.save(run)
+        path.with_suffix(".md").write_text(markdown(run))
+        render.console.print(table(run))
+        for line in details(run):
+            render.console.print(line, style="red" if "WARNING" in line or "expected" in line else None)
+        render.console.print(f"{summary(run)}  -> {path.relative_to(settings.ROOT)}", style="green" if run.ok else "bold red")
+        all_ok &= run.ok
+    return 0 if all_ok else 1
+
+
+def cmd_apply(args) -> int:
+    from . import verify
+
+    print(f"applied {verify.apply_variant(args.variant)}; try it by hand: make shell-outside")
+    return 0
+
+
+def cmd_probe(args) -> int:
+    import json
+
+    from . import scenario, servers, topology, verify
+
+    s = settings.load()
+    topo = topology.load(s)
+    probes = scenario.load_probes(hosts=set(topo.hosts))
+    if args.probe not in probes:
+        raise LabError(f"unknown probe {args.probe!r}: known probes are {', '.join(probes)}")
+    probe = probes[args.probe]
+    if args.client != probe.client:
+        probe = scenario.Probe(**{**probe.__dict__, "client": topo.host(args.client).name})
+    lifecycle.container(s, probe.client)
+    kind = args.server or lifecycle_server(s)
+    result = verify.run_probe(s, servers.adapter(kind, s, topo), probe, None)
+    print(json.dumps(result.transcript, indent=1))
+    print(f"{result.probe} from {result.client} ({result.client_address}) -> {result.server}: {result.actual}"
+          f" {result.code or ''} at {result.stage}; decided by {result.rule or '-'}; fate {result.fate or '-'}")
+    return 0
+
+
+def lifecycle_server(s) -> str:
+    """The server of the active variant (postfix when none was applied)."""
+    status = lifecycle.status(s)
+    return status.active_server or "postfix"
+
+
 def _exec(host: str, argv: list[str]) -> int:
     c = lifecycle.container(settings.load(), host)
     tty = ["-t"] if sys.stdin.isatty() and sys.stdout.isatty() else []
@@ -72,6 +152,21 @@ def parser() -> argparse.ArgumentParser:
     shell = sub.add_parser("shell", help="a shell on a lab host")
     shell.add_argument("host")
     shell.set_defaults(func=cmd_shell)
+    sub.add_parser("list", help="every variant with its title").set_defaults(func=cmd_list)
+    show = sub.add_parser("show", help="a variant's configuration, expected outcomes and lesson")
+    show.add_argument("variant")
+    show.set_defaults(func=cmd_show)
+    ver = sub.add_parser("verify", help="apply variants, run every probe, print and save the table (all if none named)")
+    ver.add_argument("variants", nargs="*")
+    ver.set_defaults(func=cmd_verify)
+    app = sub.add_parser("apply", help="apply a variant without probing (to try it by hand)")
+    app.add_argument("variant")
+    app.set_defaults(func=cmd_apply)
+    prb = sub.add_parser("probe", help="run one probe by hand against the active variant, print its transcript")
+    prb.add_argument("client")
+    prb.add_argument("probe")
+    prb.add_argument("--server", choices=["postfix", "sendmail"], help="server under test (default: the active variant's)")
+    prb.set_defaults(func=cmd_probe)
     logs = sub.add_parser("logs", help="a host's mail log (or container log)")
     logs.add_argument("host")
     logs.add_argument("-f", "--follow", action="store_true")

@@ -4,6 +4,7 @@ the way logs that it bounced or deferred it. Nothing found in time: lost."""
 
 from __future__ import annotations
 
+import re
 import time
 from dataclasses import dataclass, field
 
@@ -51,7 +52,9 @@ def _refused_on_the_way(settings, hops: list[Hop], token: str) -> Fate | None:
         for d in postfix_log.deliveries(lines, token):
             if d.status in ("bounced", "deferred", "expired"):
                 outcome = Outcome.DEFERRED if d.status == "deferred" else Outcome.REJECTED
-                return Fate(outcome, f"{hop.host}: {d.status} ({d.detail})", d.reply_code,
+                said = re.search(r"host (\S+?)\[", d.detail)
+                where = f"{hop.host}: {d.status}" + (f", {said[1]} said {d.reply_code}" if said and d.reply_code else "")
+                return Fate(outcome, where, d.reply_code,
                             f"{hop.host}->next hop", [d.line])
     return None
 

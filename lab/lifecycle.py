@@ -42,6 +42,7 @@ class StatusResult:
     topology: topology.Topology
     hosts: list[HostState]
     active_variant: str | None = None
+    active_server: str | None = None
 
     @property
     def running(self) -> bool:
@@ -136,6 +137,24 @@ def down(settings: Settings | None = None) -> DownResult:
     return DownResult(settings.name, removed)
 
 
+VARIANT_FILE = "/etc/lab-variant"  # written by a server adapter when it applies a variant
+
+
+def active_variant(settings: Settings, states: list[HostState]) -> tuple[str | None, str | None]:
+    """(variant, server) most recently applied, read from the servers under test."""
+    newest = (0, None, None)
+    for state in states:
+        if state.name in ("postfix", "sendmail") and state.state == "running":
+            out = engine.client().containers.get(state.container).exec_run(
+                ["sh", "-c", f"stat -c %Y {VARIANT_FILE} && cat {VARIANT_FILE}"])
+            if out.exit_code == 0:
+                stamp, variant = out.output.decode().split(None, 1)
+                newest = max(newest, (int(stamp), variant.strip(), state.name))
+    return newest[1], newest[2]
+
+
 def status(settings: Settings | None = None) -> StatusResult:
     settings = settings or load()
-    return StatusResult(settings, topology.load(settings), host_states(settings))
+    states = host_states(settings)
+    variant, server = active_variant(settings, states)
+    return StatusResult(settings, topology.load(settings), states, variant, server)

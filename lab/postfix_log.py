@@ -93,6 +93,20 @@ def rule_for(reason: str, code: str) -> str | None:
     return None
 
 
+ACCESS_KINDS = {"Client host": "client", "Recipient address": "recipient", "Sender address": "sender",
+                "Helo command": "helo", "Client name": "client", "Client address": "client"}
+
+
+def permit_rule(rest: str) -> str:
+    """'action=OK for Client host=x from hash:/etc/postfix/access' -> 'check_client_access hash:... (OK)'."""
+    m = re.search(r"action=(?P<action>\S+) for (?P<what>[A-Za-z ]+?)=\S+(?: from (?P<map>[^\s;]+))?\s*(?:;|$)", rest)
+    if not m:
+        return "permit"
+    if m["map"]:
+        return f"check_{ACCESS_KINDS.get(m['what'], 'client')}_access {m['map']} ({m['action']})"
+    return m["action"]
+
+
 def decision(session: Session) -> tuple[str | None, list[str]]:
     """The deciding restriction named by the session's log, and the lines that say so."""
     rule, evidence = None, []
@@ -103,8 +117,7 @@ def decision(session: Session) -> tuple[str | None, list[str]]:
         if m:
             evidence.append(line)
             if m["kind"] == "permit":
-                action = re.search(r"action=(\S+)", m["rest"])
-                rule = action[1] if action else "permit"
+                rule = permit_rule(m["rest"])
             else:
                 r = REPLY.match(m["rest"])
                 rule = rule_for(r["reason"], r["code"]) if r else m["kind"]

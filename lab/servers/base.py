@@ -11,7 +11,7 @@ from ..settings import Settings
 from ..topology import Host, Topology
 
 ORIGINALS = "/var/lib/lab/originals"  # what a variant's files replaced, to restore on reset
-VARIANT_FILE = "/etc/lab-variant"
+from ..lifecycle import VARIANT_FILE  # noqa: E402
 
 
 class Server:
