@@ -3,45 +3,68 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := help
 VENV ?= .venv
 PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
 LAB := $(PY) -m lab
 HOSTS := dns postfix sendmail relay remote outside inside
+# one verify-<id> and apply-<id> target per file in scenarios/
+VARIANTS := $(sort $(basename $(notdir $(wildcard scenarios/*.yaml))))
 export TESTCONTAINERS_RYUK_DISABLED := true
 
-.PHONY: help venv build lab-up lab-down status test test-unit clean \
-        $(addprefix shell-,$(HOSTS)) $(addprefix logs-,$(HOSTS))
+.PHONY: help venv build lab-up lab-down status test test-unit clean verify list \
+        $(addprefix shell-,$(HOSTS)) $(addprefix logs-,$(HOSTS)) \
+        $(addprefix verify-,$(VARIANTS)) $(addprefix apply-,$(VARIANTS))
 
 help: ## list the targets
 	@grep -hE '^[a-zA-Z0-9_%-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 24
+	@echo "variants (scenarios/): $(VARIANTS)"
 
-$(PY): pyproject.toml
+$(STAMP): pyproject.toml
 	python3 -m venv $(VENV)
 	$(VENV)/bin/pip install -q -e '.[test]'
-	@touch $(PY)
+	@touch $(STAMP)
 
-venv: $(PY) ## create the Python virtualenv (.venv) with the lab package and test tools
+venv: $(STAMP) ## create the Python virtualenv (.venv) with the lab package and test tools
 
-build: $(PY) ## build the images that changed (the base image too, offline if no registry answers)
+build: $(STAMP) ## build the images that changed (the base image too, offline if no registry answers)
 	$(LAB) build
 
-lab-up: $(PY) ## build what changed, start the lab, wait until every host is healthy, print the summary
+lab-up: $(STAMP) ## build what changed, start the lab, wait until every host is healthy, print the summary
 	$(LAB) up
 
-lab-down: $(PY) ## remove this lab's containers, networks and volumes (and nothing else)
+lab-down: $(STAMP) ## remove this lab's containers, networks and volumes (and nothing else)
 	$(LAB) down
 
-status: $(PY) ## which hosts are running and healthy
+status: $(STAMP) ## which hosts are running and healthy
 	$(LAB) status
 
-test: $(PY) ## the whole suite: unit tests, image tests and lab tests against real containers
+test: $(STAMP) ## the whole suite: unit tests, image tests and lab tests against real containers
 	$(PY) -m pytest
 
-test-unit: $(PY) ## only the fast tests that need no Docker
+test-unit: $(STAMP) ## only the fast tests that need no Docker
 	$(PY) -m pytest -m 'not docker'
 
-shell-%: $(PY) ## shell-<host>: a shell on that host (outside, inside, postfix, ...)
+list: $(STAMP) ## every variant with its title
+	$(LAB) list
+
+verify: $(STAMP) ## run every variant: apply, probe, print the tables, save results/ (exit 0 only if all match)
+	$(LAB) verify
+
+$(addprefix verify-,$(VARIANTS)): verify-%: $(STAMP)
+	$(LAB) verify $*
+
+verify-%: ## verify-<variant>: apply one variant and run its probes (e.g. make verify-method1)
+	@$(LAB) verify $*
+
+$(addprefix apply-,$(VARIANTS)): apply-%: $(STAMP)
+	$(LAB) apply $*
+
+apply-%: ## apply-<variant>: put the server in that variant without probing, to try it by hand
+	@$(LAB) apply $*
+
+shell-%: $(STAMP) ## shell-<host>: a shell on that host (outside, inside, postfix, ...)
 	@$(LAB) shell $*
 
-logs-%: $(PY) ## logs-<host>: follow that host's mail log (postfix, sendmail, relay, remote, dns)
+logs-%: $(STAMP) ## logs-<host>: follow that host's mail log (postfix, sendmail, relay, remote, dns)
 	@$(LAB) logs -f $*
 
 clean: lab-down ## stop the lab and remove the virtualenv and results

@@ -1,0 +1,44 @@
+"""Every variant, run for real against the lab: the table matches its expectations, a
+second run gives the same table, and switching variants leaks nothing."""
+
+import pytest
+
+from lab import scenario, servers, settings, topology, verify
+
+TOPO = topology.load(settings.load())
+RUNNABLE = [v for v in scenario.ids() if scenario.find(v, TOPO).server in servers.ADAPTERS]
+RUNS: dict[str, list] = {}  # variant -> its runs in this session, oldest first
+
+
+def outcomes(run):
+    return [(p.probe, p.actual, p.code, p.stage, p.rule) for p in run.probes]
+
+
+def run_variant(lab_settings, variant):
+    run = verify.run_variant(variant, lab_settings)
+    RUNS.setdefault(variant, []).append(run)
+    return run
+
+
+@pytest.mark.parametrize("variant", RUNNABLE)
+def test_variant_matches_its_expectations(running_lab, lab_settings, variant):
+    run = run_variant(lab_settings, variant)
+    mismatches = [(p.probe, p.expected, p.actual, p.code, p.rule, p.fate) for p in run.probes if not p.ok]
+    assert not mismatches
+    for p in run.probes:  # no NAT, no proxy: the server saw the client's own address
+        assert p.client_address_seen == p.client_address, p.probe
+    assert verify.servers.adapter(run.server, lab_settings, TOPO).active_variant() == variant
+
+
+def test_the_same_variant_twice_gives_the_same_table(running_lab, lab_settings):
+    first = RUNS.get("method1", [None])[-1] or run_variant(lab_settings, "method1")
+    again = run_variant(lab_settings, "method1")
+    assert outcomes(again) == outcomes(first)
+
+
+def test_nothing_leaks_from_one_variant_into_the_next(running_lab, lab_settings):
+    before = RUNS.get("method1", [None])[-1] or run_variant(lab_settings, "method1")
+    addendum = run_variant(lab_settings, "method1-addendum")
+    assert outcomes(addendum) != outcomes(before)  # the detour really changed something
+    after = run_variant(lab_settings, "method1")
+    assert outcomes(after) == outcomes(before)

@@ -1,0 +1,100 @@
+"""Every kind of mistake in a scenario file gets one line naming the file and the field."""
+
+import textwrap
+
+import pytest
+
+from lab import scenario, settings, topology
+from lab.errors import LabError
+
+GOOD = """\
+id: {id}
+title: A test variant
+server: postfix
+postconf: |
+  mynetworks = 127.0.0.0/8, {{{{relay}}}}
+files:
+  /etc/postfix/access: ""
+probes: [direct-inbound, via-relay]
+expect:
+  direct-inbound: rejected
+  via-relay: delivered
+lesson: Something to learn.
+"""
+
+
+@pytest.fixture(scope="module")
+def topo():
+    return topology.load(settings.load({}))
+
+
+def write(tmp_path, text, name="case"):
+    path = tmp_path / f"{name}.yaml"
+    path.write_text(text)
+    return path
+
+
+def test_a_good_file_loads_and_fills_placeholders(tmp_path, topo):
+    s = scenario.load(write(tmp_path, GOOD.format(id="case")), topo)
+    assert [p.id for p in s.probes] == ["direct-inbound", "via-relay"]
+    assert str(s.expect["via-relay"]) == "delivered"
+    assert s.rendered(topo).postconf.strip() == f"mynetworks = 127.0.0.0/8, {topo.hosts['relay'].address}"
+
+
+def replace(old, new):
+    return GOOD.format(id="case").replace(old, new)
+
+
+CASES = {
+    "bad-yaml": ("id: [unclosed\n", "line 2: not valid YAML"),
+    "not-a-mapping": ("- just\n- a list\n", "file: must be a mapping"),
+    "missing-field": (replace("lesson: Something to learn.\n", ""), "lesson: missing"),
+    "unknown-field": (replace("server: postfix", "server: postfix\nservr: x"), "servr: unknown field"),
+    "id-not-file-name": (replace("id: case", "id: other"), "id: must be the file name"),
+    "unknown-server": (replace("server: postfix", "server: exim"), "server: unknown server 'exim'"),
+    "unknown-probe": (replace("[direct-inbound, via-relay]", "[direct-inbound, via-relay, teleport]"),
+                      "probes: unknown probe 'teleport'"),
+    "unknown-outcome": (replace("direct-inbound: rejected", "direct-inbound: bounced"),
+                        "expect.direct-inbound: unknown outcome 'bounced'"),
+    "lost-is-never-expected": (replace("direct-inbound: rejected", "direct-inbound: lost"),
+                               "expect.direct-inbound: unknown outcome 'lost'"),
+    "missing-expectation": (replace("  via-relay: delivered\n", ""), "expect.via-relay: missing"),
+    "expectation-for-a-probe-not-run": (replace("  via-relay: delivered\n", "  via-relay: delivered\n  auth-lan: relayed\n"),
+                                        "expect.auth-lan: not a probe this scenario runs"),
+    "unknown-host": (replace("{{relay}}", "{{gateway}}"), "postconf: unknown host 'gateway'"),
+    "bad-main-cf": (replace("mynetworks = 127.0.0.0/8", "mynetworks 127.0.0.0/8"), "postconf: main.cf line is not"),
+    "relative-file": (replace("/etc/postfix/access", "etc/postfix/access"), "files: must map absolute paths"),
+}
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_each_mistake_is_one_line_naming_file_and_field(tmp_path, topo, case):
+    text, message = CASES[case]
+    path = write(tmp_path, text)
+    with pytest.raises(LabError) as err:
+        scenario.load(path, topo)
+    assert str(err.value).startswith(f"{path}: "), err.value
+    assert message in str(err.value)
+    assert "\n" not in str(err.value)
+
+
+def test_unknown_variant_lists_the_known_ones(topo):
+    with pytest.raises(LabError, match=r"unknown variant 'nosuch': scenarios/ has .*method1"):
+        scenario.find("nosuch", topo)
+
+
+def test_a_probe_plan_naming_an_unknown_host_is_refused(tmp_path):
+    path = write(tmp_path, textwrap.dedent("""\
+        p1:
+          what: x
+          client: mars
+          to: remote
+        """), "plan")
+    with pytest.raises(LabError, match=r"plan.yaml: p1.client: unknown host 'mars'"):
+        scenario.load_probes(path, hosts={"outside"})
+
+
+def test_main_cf_continuation_lines_are_joined_like_postfix():
+    text = "a = 1\n\nsmtpd_recipient_restrictions = permit_mynetworks,\n        reject\n# c\nb =\n"
+    assert scenario.parse_main_cf(text) == [("a", "1"), ("smtpd_recipient_restrictions", "permit_mynetworks, reject"),
+                                            ("b", "")]

@@ -1,0 +1,40 @@
+"""Every file in scenarios/ is a valid variant: it loads, names a server with an adapter or
+a planned one, runs probes on hosts that exist, expects an outcome for each, and teaches."""
+
+import pytest
+
+from lab import scenario, settings, topology
+from lab.outcomes import WORDS
+
+TOPO = topology.load(settings.load({}))
+IDS = scenario.ids()
+
+
+def test_there_are_variants():
+    assert {"method1", "method1-addendum", "method1-misconfigured", "hostsdeny-postfix"} <= set(IDS)
+
+
+@pytest.mark.parametrize("variant", IDS)
+def test_variant_is_complete(variant):
+    s = scenario.find(variant, TOPO)
+    assert s.server in scenario.SERVERS
+    assert s.probes and all(p.client in TOPO.hosts for p in s.probes)
+    assert all((p.via or s.server) in TOPO.hosts for p in s.probes)
+    assert set(s.expect) == {p.id for p in s.probes}
+    assert all(str(o) in WORDS for o in s.expect.values())
+    assert len(s.lesson) > 80, "a lesson says what the note claims, what happens, and why"
+    assert s.title and s.source
+
+
+def test_verbatim_blocks_are_the_notes():
+    """The note's own lines appear unchanged (only the placeholder filled)."""
+    seed = (settings.ROOT.parent / "shared" / "seed" / "ENGLISH.md")
+    if not seed.exists():
+        pytest.fail(f"{seed} not found: the seed note is part of the project's shared folder")
+    note = seed.read_text()
+    addendum = scenario.find("method1-addendum", TOPO).postconf
+    assert addendum.strip() in note
+    method1 = scenario.find("method1", TOPO).postconf
+    for line in method1.splitlines():
+        if line.strip() and "{{relay}}" not in line:
+            assert line in note, line
