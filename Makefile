@@ -10,7 +10,7 @@ HOSTS := dns postfix sendmail relay remote outside inside
 VARIANTS := $(sort $(basename $(notdir $(wildcard scenarios/*.yaml))))
 export TESTCONTAINERS_RYUK_DISABLED := true
 
-.PHONY: help venv build lab-up lab-down status test test-unit clean verify list \
+.PHONY: help venv build lab-up lab-down status test test-unit clean verify list bench bench-cold \
         $(addprefix shell-,$(HOSTS)) $(addprefix logs-,$(HOSTS)) \
         $(addprefix verify-,$(VARIANTS)) $(addprefix apply-,$(VARIANTS))
 
@@ -60,6 +60,12 @@ $(addprefix apply-,$(VARIANTS)): apply-%: $(STAMP)
 
 apply-%: ## apply-<variant>: put the server in that variant without probing, to try it by hand
 	@$(LAB) apply $*
+
+bench: $(STAMP) ## measure warm lab-up, one probe, each variant, all variants, memory, image sizes -> results/bench.json
+	$(PY) -m lab.bench
+
+bench-cold: $(STAMP) ## the same, after removing the lab's images and the base image (times the cold build; minutes)
+	$(PY) -m lab.bench --cold
 
 shell-%: $(STAMP) ## shell-<host>: a shell on that host (outside, inside, postfix, ...)
 	@$(LAB) shell $*

@@ -109,18 +109,19 @@ def cmd_probe(args) -> int:
     if args.client != probe.client:
         probe = scenario.Probe(**{**probe.__dict__, "client": topo.host(args.client).name})
     lifecycle.container(s, probe.client)
-    kind = args.server or lifecycle_server(s)
-    result = verify.run_probe(s, servers.adapter(kind, s, topo), probe, None)
+    status = lifecycle.status(s)
+    kind = args.server or status.active_server or "postfix"
+    expected = None
+    if status.active_variant and status.active_server == kind and status.active_variant in scenario.ids():
+        expected = scenario.find(status.active_variant, topo).expect.get(probe.id)
+    result = verify.run_probe(s, servers.adapter(kind, s, topo), probe, expected)
     print(json.dumps(result.transcript, indent=1))
     print(f"{result.probe} from {result.client} ({result.client_address}) -> {result.server}: {result.actual}"
           f" {result.code or ''} at {result.stage}; decided by {result.rule or '-'}; fate {result.fate or '-'}")
+    if expected is not None:
+        print(f"variant {status.active_variant} expects {expected}: {'as expected' if result.ok else 'MISMATCH'}")
+        return 0 if result.ok else 1
     return 0
-
-
-def lifecycle_server(s) -> str:
-    """The server of the active variant (postfix when none was applied)."""
-    status = lifecycle.status(s)
-    return status.active_server or "postfix"
 
 
 def _exec(host: str, argv: list[str]) -> int:

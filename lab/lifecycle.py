@@ -4,6 +4,8 @@ the CLI renders them."""
 from __future__ import annotations
 
 import time
+
+import docker.errors
 from dataclasses import dataclass, field
 
 from . import compose, engine, images, network_check, topology
@@ -62,11 +64,24 @@ def host_states(settings: Settings) -> list[HostState]:
     return sorted(states, key=lambda h: h.name)
 
 
+_containers: dict[tuple[str, str], object] = {}  # (lab, host) -> container, while it runs
+
+
 def container(settings: Settings, host: str):
     """The running container of a lab host (raises LabError if it is not running)."""
     topology.load(settings).host(host)  # unknown names get the list of known ones
+    known = _containers.get((settings.name, host))
+    if known is not None:
+        try:
+            known.reload()
+            if known.status == "running":
+                return known
+        except docker.errors.NotFound:
+            pass
+        del _containers[(settings.name, host)]
     for c in engine.project_containers(settings.name, all=False):
         if c.labels.get("com.docker.compose.service") == host:
+            _containers[(settings.name, host)] = c
             return c
     raise LabError(f"host {host!r} of lab {settings.name!r} is not running: start the lab with 'make lab-up'")
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cached_property, lru_cache
 
 import yaml
 
@@ -89,6 +89,7 @@ class Topology:
         )
 
 
+@lru_cache(maxsize=8)
 def load(settings: Settings) -> Topology:
     path = settings.compose_file
     try:

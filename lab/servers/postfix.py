@@ -12,6 +12,10 @@ from .base import Server
 
 MAP = re.compile(r"\b(hash|btree):(/[\w./-]+)")
 BASELINE = "/etc/postfix/baseline"
+# Postfix will not read a configuration file modified within the current second or so (it
+# could still be being written) and sleeps until it is older: ~2 s for every postconf or
+# postmap run right after main.cf changed. We are done writing, so date it 2 s back.
+SETTLE = "touch -d @$(($(date +%s) - 2)) /etc/postfix/main.cf /etc/postfix/master.cf"
 
 
 class PostfixServer(Server):
@@ -21,7 +25,7 @@ class PostfixServer(Server):
         self.restore_files()
         users = " ".join(u.name for u in self.topo.users)
         self.run(
-            f"cp {BASELINE}/main.cf {BASELINE}/master.cf {BASELINE}/access /etc/postfix/ && "
+            f"cp {BASELINE}/main.cf {BASELINE}/master.cf {BASELINE}/access /etc/postfix/ && {SETTLE} && "
             "postmap /etc/postfix/access && postsuper -d ALL >/dev/null 2>&1; "
             f"for u in {users}; do rm -rf /home/$u/Maildir/new/* /home/$u/Maildir/cur/* /home/$u/Maildir/tmp/*; done",
             what="reset to baseline",
@@ -33,6 +37,7 @@ class PostfixServer(Server):
         params = parse_main_cf(scenario.postconf) + parse_main_cf(scenario.postconf_lab)
         if params:
             self.run(["postconf", "-e", *(f"{name} = {value}" for name, value in params)])
+            self.run(SETTLE)
         main_cf = "\n".join(f"{n} = {v}" for n, v in params)
         for kind, path in sorted(set(MAP.findall(main_cf))):
             if path in scenario.files:
