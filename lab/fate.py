@@ -8,7 +8,8 @@ import re
 import time
 from dataclasses import dataclass, field
 
-from . import hostexec, postfix_log
+from . import hostexec
+from .logs import Mark
 from .outcomes import Outcome
 from .servers.base import Server
 
@@ -25,13 +26,6 @@ class Fate:
     evidence: list[str] = field(default_factory=list)
 
 
-@dataclass
-class Hop:
-    """A Postfix host the message may pass through, with its log mark from before the probe."""
-    host: str
-    mark: int
-
-
 def _look(settings, server: Server, token: str, user: str | None) -> Fate | None:
     places = []
     if user:
@@ -46,10 +40,9 @@ def _look(settings, server: Server, token: str, user: str | None) -> Fate | None
     return None
 
 
-def _refused_on_the_way(settings, hops: list[Hop], token: str) -> Fate | None:
+def _refused_on_the_way(settings, hops: list[Mark], token: str) -> Fate | None:
     for hop in hops:
-        lines = hostexec.log_since(settings, hop.host, hop.mark)
-        for d in postfix_log.deliveries(lines, token):
+        for d in hop.reader().deliveries(hop.lines(settings), token):
             if d.status in ("bounced", "deferred", "expired"):
                 outcome = Outcome.DEFERRED if d.status == "deferred" else Outcome.REJECTED
                 said = re.search(r"host (\S+?)\[", d.detail)
@@ -59,7 +52,7 @@ def _refused_on_the_way(settings, hops: list[Hop], token: str) -> Fate | None:
     return None
 
 
-def find(settings, server: Server, token: str, user: str | None, hops: list[Hop],
+def find(settings, server: Server, token: str, user: str | None, hops: list[Mark],
          timeout: float = FATE_TIMEOUT) -> Fate:
     deadline = time.monotonic() + timeout
     while True:

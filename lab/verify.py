@@ -7,7 +7,7 @@ import time
 import uuid
 from datetime import datetime, timezone
 
-from . import fate, hostexec, lifecycle, postfix_log, results, scenario, servers, topology
+from . import fate, hostexec, lifecycle, logs, results, scenario, servers, topology
 from .outcomes import Outcome, classify
 from .scenario import Probe, Scenario
 from .servers.base import Server
@@ -15,7 +15,6 @@ from .settings import Settings, load
 
 REMOTE_RECIPIENT = "carol@remote.example"
 WRONG_PASSWORD = "not-the-password"
-POSTFIX_HOSTS = ("postfix", "relay", "remote")  # hosts whose mail log the lab reads
 
 
 def ensure_running(settings: Settings, say=print) -> None:
@@ -38,8 +37,9 @@ def run_probe(settings: Settings, server: Server, probe: Probe, expected: Outcom
     target = topo.host(probe.via or server.kind)
     rcpt, user = recipient(probe, server)
     token = uuid.uuid4().hex[:16]
-    log_hosts = [h for h in dict.fromkeys([target.name, server.kind, "relay"]) if h in POSTFIX_HOSTS]
-    hops = [fate.Hop(h, hostexec.log_mark(settings, h)) for h in log_hosts]
+    # every host on the way whose log the lab can read, marked before the probe
+    hops = [m for h in dict.fromkeys([target.name, server.kind, "relay"]) if (m := logs.mark(settings, h))]
+    server.before_probe(probe, client)
     options = {"server": target.fqdn, "recipient": rcpt, "token": token}
     if probe.auth:
         account = topo.user(probe.auth)
@@ -53,20 +53,21 @@ def run_probe(settings: Settings, server: Server, probe: Probe, expected: Outcom
         if found.code is not None:
             code, stage = found.code, found.stage
     seen, rule = None, None
-    first = next(h for h in hops if h.host == target.name) if target.name in POSTFIX_HOSTS else None
-    if first:
-        session = postfix_log.probe_session(hostexec.log_since(settings, first.host, first.mark), token, client.address)
-        if session:
-            seen = session.client_address
-            rule, lines = postfix_log.decision(session)
-            evidence = lines + evidence
-    if probe.via and server.kind in POSTFIX_HOSTS:  # what the server under test made of the relay
-        hop = next(h for h in hops if h.host == server.kind)
-        session = postfix_log.probe_session(hostexec.log_since(settings, hop.host, hop.mark), token,
-                                            topo.host(probe.via).address)
-        if session:
-            rule, lines = postfix_log.decision(session)
-            evidence += lines
+    for hop in hops:
+        # the first server's view of the client; the server under test's decision (for mail
+        # via the relay, what it made of the relay's delivery)
+        if hop.host not in (target.name, server.kind):
+            continue
+        peer = client if hop.host == target.name else target
+        facts = hop.reader().session(hop.lines(settings), token, peer.address)
+        if facts is None:
+            continue
+        if hop.host == target.name:
+            seen = facts.client_address
+        if hop.host == server.kind or facts.rule:
+            rule = facts.rule or rule
+        evidence = [line for line in facts.evidence if line not in evidence] + evidence
+    evidence += server.claims(token)
     warnings = []
     if seen and seen != client.address:
         warnings.append(f"{target.name} logged the client as {seen}, but {client.name}'s own address is "

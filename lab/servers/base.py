@@ -86,3 +86,12 @@ class Server:
 
     def quarantine_paths(self) -> list[str]:
         return []
+
+    # --- hooks a kind may fill in ---------------------------------------------------------
+    def before_probe(self, probe, client) -> None:
+        """Prepare for one probe (e.g. a POP3 login for POP-before-SMTP). Default: nothing."""
+
+    def claims(self, token: str) -> list[str]:
+        """Log lines in which the server claims something about the token's message that
+        the lab should show beside the real fate (e.g. Sendmail's "stat=Sent"). Default: none."""
+        return []
