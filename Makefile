@@ -10,7 +10,7 @@ HOSTS := dns postfix sendmail relay remote outside inside
 VARIANTS := $(sort $(basename $(notdir $(wildcard scenarios/*.yaml))))
 export TESTCONTAINERS_RYUK_DISABLED := true
 
-.PHONY: help venv build lab-up lab-down status test test-unit clean verify list bench bench-cold \
+.PHONY: help venv build lab-up lab-down status test test-unit clean verify list bench bench-cold publish \
         $(addprefix shell-,$(HOSTS)) $(addprefix logs-,$(HOSTS)) \
         $(addprefix verify-,$(VARIANTS)) $(addprefix apply-,$(VARIANTS))
 
@@ -66,6 +66,9 @@ bench: $(STAMP) ## measure warm lab-up, one probe, each variant, all variants, m
 
 bench-cold: $(STAMP) ## the same, after removing the lab's images and the base image (times the cold build; minutes)
 	$(PY) -m lab.bench --cold
+
+publish: $(STAMP) ## opt-in, while it runs: 127.0.0.1:2525/1110 -> postfix SMTP/POP3, 127.0.0.1:2526 -> sendmail
+	$(LAB) publish
 
 shell-%: $(STAMP) ## shell-<host>: a shell on that host (outside, inside, postfix, ...)
 	@$(LAB) shell $*

@@ -124,6 +124,13 @@ def cmd_probe(args) -> int:
     return 0
 
 
+def cmd_publish(args) -> int:
+    from . import publish
+
+    publish.run(settings.load(), args.forwards)
+    return 0
+
+
 def _exec(host: str, argv: list[str]) -> int:
     c = lifecycle.container(settings.load(), host)
     tty = ["-t"] if sys.stdin.isatty() and sys.stdout.isatty() else []
@@ -168,6 +175,10 @@ def parser() -> argparse.ArgumentParser:
     prb.add_argument("probe")
     prb.add_argument("--server", choices=["postfix", "sendmail"], help="server under test (default: the active variant's)")
     prb.set_defaults(func=cmd_probe)
+    pub = sub.add_parser("publish", help="opt-in: forward 127.0.0.1 ports to lab servers for a desktop mail client")
+    pub.add_argument("forwards", nargs="*", metavar="HOST:PORT=LOCALPORT",
+                     help="default: postfix:25=2525 postfix:110=1110 sendmail:25=2526")
+    pub.set_defaults(func=cmd_publish)
     logs = sub.add_parser("logs", help="a host's mail log (or container log)")
     logs.add_argument("host")
     logs.add_argument("-f", "--follow", action="store_true")
