@@ -10,7 +10,7 @@ HOSTS := dns postfix sendmail relay remote outside inside
 VARIANTS := $(sort $(basename $(notdir $(wildcard scenarios/*.yaml))))
 export TESTCONTAINERS_RYUK_DISABLED := true
 
-.PHONY: help venv build lab-up lab-down status test test-unit clean verify list bench bench-cold publish \
+.PHONY: help venv build lab-up lab-down status test test-unit clean verify list report bench bench-cold publish \
         $(addprefix shell-,$(HOSTS)) $(addprefix logs-,$(HOSTS)) \
         $(addprefix verify-,$(VARIANTS)) $(addprefix apply-,$(VARIANTS))
 
@@ -60,6 +60,9 @@ $(addprefix apply-,$(VARIANTS)): apply-%: $(STAMP)
 
 apply-%: ## apply-<variant>: put the server in that variant without probing, to try it by hand
 	@$(LAB) apply $*
+
+report: $(STAMP) ## one self-contained HTML page from results/*.json: topology, every matrix, configs, transcripts
+	$(PY) -m lab.report
 
 bench: $(STAMP) ## measure warm lab-up, one probe, each variant, all variants, memory, image sizes -> results/bench.json
 	$(PY) -m lab.bench

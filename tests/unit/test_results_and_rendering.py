@@ -4,26 +4,13 @@ import json
 
 from rich.console import Console
 
+from factories import probe, run
+
 from lab import render_run, results
 
 PROBE_KEYS = {"probe", "client", "client_address", "client_address_seen", "recipient", "token", "expected",
               "actual", "ok", "code", "stage", "rule", "fate", "transcript", "seconds"}
 TOP_KEYS = {"schema", "variant", "server", "started", "config", "versions", "probes"}
-
-
-def probe(name, expected, actual, seen="198.51.100.200"):
-    return results.ProbeResult(
-        probe=name, what="w", client="outside", client_address="198.51.100.200", client_address_seen=seen,
-        server="postfix", recipient="alice@postfix.lab.example", token="t" * 16, expected=expected, actual=actual,
-        ok=expected == actual and seen in (None, "198.51.100.200"), code=554, stage="rcpt", rule="reject",
-        fate=None, transcript=[{"stage": "rcpt", "command": "RCPT TO:<x>", "code": 554, "reply": "no"}],
-        seconds=0.3, reproduce=f"python -m lab probe outside {name}")
-
-
-def run(*probes):
-    return results.RunResult(variant="method1", title="Method 1", server="postfix", started="2026-11-29T09:00:00+00:00",
-                             config={"postconf": "mynetworks = 127.0.0.0/8\n", "files": {}}, versions={"postfix": "3.7"},
-                             probes=list(probes), seconds=1.0, lesson="L")
 
 
 def test_json_contract_keys_and_version(tmp_path):

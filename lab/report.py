@@ -1,0 +1,86 @@
+"""`make report`: one self-contained HTML page from results/*.json — the topology, every
+variant's matrix with its configuration and lesson, and the SMTP transcripts. It reads the
+JSON documents and nothing else: what the page shows is what the runs recorded."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timezone
+from pathlib import Path
+
+from jinja2 import Environment, PackageLoader
+
+from . import scenario, settings, topology
+from .errors import LabError
+from .render_run import short_fate
+from .results import RESULTS_DIR, RunResult
+
+BOX_W, BOX_H, GAP = 180, 44, 16
+
+
+def topology_svg(topo: topology.Topology) -> str:
+    """Two network buses with every host hanging off the ones it is attached to."""
+    nets = list(topo.networks)
+    hosts = list(topo.hosts.values())
+    width = len(hosts) * (BOX_W + GAP) + GAP
+    bus_y = {net: 40 + i * 150 for i, net in enumerate(nets)}
+    height = max(bus_y.values()) + 100
+    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" '
+             f'class="topology" role="img" aria-label="lab topology">']
+    for net, y in bus_y.items():
+        parts.append(f'<line x1="10" y1="{y}" x2="{width - 10}" y2="{y}" class="bus bus-{net}"/>')
+        parts.append(f'<text x="12" y="{y - 8}" class="net">{net} {topo.networks[net]} (internal)</text>')
+    for i, host in enumerate(hosts):
+        x = GAP + i * (BOX_W + GAP)
+        y = 95 if len(nets) > 1 and len(host.addresses) > 1 else (95 if "internet" in host.addresses else 225)
+        for net, address in host.addresses.items():
+            parts.append(f'<line x1="{x + BOX_W / 2}" y1="{bus_y[net]}" x2="{x + BOX_W / 2}" '
+                         f'y2="{y if bus_y[net] < y else y + BOX_H}" class="link"/>')
+        parts.append(f'<rect x="{x}" y="{y}" width="{BOX_W}" height="{BOX_H}" rx="6" class="host host-{host.name}"/>')
+        parts.append(f'<text x="{x + 8}" y="{y + 18}" class="hostname">{host.name}</text>')
+        parts.append(f'<text x="{x + 8}" y="{y + 35}" class="addr">{" ".join(host.addresses.values())}</text>')
+    parts.append("</svg>")
+    return "\n".join(parts)
+
+
+def load_runs(directory: Path = RESULTS_DIR) -> list[RunResult]:
+    order = {v: i for i, v in enumerate(scenario.ids())}
+    runs = []
+    for path in sorted(directory.glob("*.json")):
+        if path.stem == "bench":
+            continue
+        try:
+            runs.append(RunResult.from_dict(json.loads(path.read_text())))
+        except (json.JSONDecodeError, TypeError, KeyError) as exc:
+            raise LabError(f"{path}: not a lab result ({exc})") from None
+    return sorted(runs, key=lambda r: order.get(r.variant, len(order)))
+
+
+def render(runs: list[RunResult], topo: topology.Topology) -> str:
+    env = Environment(loader=PackageLoader("lab", "templates"), autoescape=True)
+    env.filters["short_fate"] = short_fate
+    return env.get_template("report.html.j2").render(
+        runs=runs, topo=topo, svg=topology_svg(topo),
+        generated=datetime.now(timezone.utc).isoformat(timespec="seconds"),
+    )
+
+
+def main() -> int:
+    s = settings.load()
+    runs = load_runs()
+    if not runs:
+        raise LabError("results/ has no runs yet: run 'make verify' (or one variant) first")
+    path = RESULTS_DIR / "report.html"
+    path.write_text(render(runs, topology.load(s)))
+    print(f"{len(runs)} variants -> {path}")
+    return 0
+
+
+if __name__ == "__main__":
+    import sys
+
+    try:
+        sys.exit(main())
+    except LabError as exc:
+        print(f"lab: {exc}", file=sys.stderr)
+        sys.exit(2)

@@ -1,0 +1,25 @@
+from factories import probe, run
+
+from lab import report, settings, topology
+
+TOPO = topology.load(settings.load({}))
+
+
+def test_report_is_one_page_with_topology_matrix_config_and_transcripts():
+    good, bad = run(probe("direct-inbound", "rejected", "rejected")), run(probe("via-relay", "delivered", "rejected"))
+    bad.variant = "method1-misconfigured"
+    html = report.render([good, bad], TOPO)
+    assert html.count("<svg") == 1 and "postfix.lab.example" in html
+    assert 'id="method1"' in html and 'id="method1-misconfigured"' in html
+    assert 'class="bad"' in html and "MISMATCHES" in html and "all outcomes as expected" in html
+    assert "mynetworks = 127.0.0.0/8" in html  # the configuration that produced the table
+    assert "&gt; RCPT TO:&lt;x&gt;" in html  # transcripts, escaped
+    assert "<script" not in html  # self-contained, nothing to fetch or run
+
+
+def test_topology_picture_has_every_host_and_network():
+    svg = report.topology_svg(TOPO)
+    for host in TOPO.hosts.values():
+        assert f">{host.name}</text>" in svg
+    for net, subnet in TOPO.networks.items():
+        assert f"{net} {subnet}" in svg
