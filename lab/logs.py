@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from . import hostexec, postfix_log
+from . import hostexec, postfix_log, sendmail_log
 from .postfix_log import Delivery
 
 
@@ -31,8 +31,23 @@ class PostfixLog:
         return postfix_log.deliveries(lines, token)
 
 
+class SendmailLog:
+    path = "/var/log/mail.log"
+
+    def session(self, lines: list[str], token: str, client_address: str | None) -> SessionFacts | None:
+        s = sendmail_log.probe_session(lines, token, client_address)
+        if s is None:
+            return None
+        rule, evidence = sendmail_log.decision(s)
+        return SessionFacts(s.client_address, rule, evidence)
+
+    def deliveries(self, lines: list[str], token: str) -> list[Delivery]:
+        return sendmail_log.deliveries(lines, token)
+
+
 # host name -> reader of its mail log; hosts without one are not read
-READERS: dict[str, object] = {"postfix": PostfixLog(), "relay": PostfixLog(), "remote": PostfixLog()}
+READERS: dict[str, object] = {"postfix": PostfixLog(), "relay": PostfixLog(), "remote": PostfixLog(),
+                              "sendmail": SendmailLog()}
 
 
 @dataclass

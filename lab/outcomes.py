@@ -27,6 +27,9 @@ def from_reply(stage: str, code: int | None) -> Outcome:
     if stage in ("connect", "ehlo", "starttls") and (code is None or code >= 400):
         return Outcome.REFUSED
     if stage == "auth":
+        # any reply refusing AUTH: a wrong password (535), and also a server that refuses the
+        # client outright after greeting it (Sendmail under TCP wrappers: 220, EHLO without
+        # AUTH, then "550 5.0.0 Access denied"); the code and the deciding rule tell them apart
         return Outcome.AUTH_FAILED if code is not None else Outcome.REFUSED
     if code is None:
         return Outcome.REFUSED  # dropped mid-session

@@ -18,6 +18,7 @@ import ssl
 import sys
 import time
 import uuid
+from email import policy
 from email.message import EmailMessage
 from email.utils import formatdate
 
@@ -70,7 +71,9 @@ class Session:
         msg["Date"], msg["Message-ID"] = formatdate(localtime=True), f"<{token}.probe@{socket.getfqdn()}>"
         msg["X-Lab-Token"] = token
         msg.set_content(f"This message was sent by the smtp-restriction lab.\ntoken: {token}\n")
-        return msg.as_bytes()
+        # CRLF line ends, as RFC 5321 demands: smtplib sends bytes unchanged, and Sendmail
+        # 8.17 refuses bare LF (421 4.5.0 "Bare linefeed (LF) not allowed")
+        return msg.as_bytes(policy=policy.SMTP)
 
     def data(self, token):
         try:

@@ -3,20 +3,24 @@ Both read the RunResult (the JSON) and nothing else."""
 
 from __future__ import annotations
 
+import re
+
 from rich import box
 from rich.table import Table
 
 from .results import ProbeResult, RunResult
 
-COLUMNS = ("probe", "from", "expected", "actual", "code", "stage", "decided by", "client seen as", "fate")
+COLUMNS = ("probe", "from", "expected", "actual", "code", "stage", "decided by", "client seen as", "fate",
+           "maillog says")
 
 
 def short_fate(fate: str | None) -> str:
-    """host:/var/mail/sink/Maildir/new/1795...mx -> host:/var/mail/sink/Maildir/new/"""
+    """host:/var/mail/sink/Maildir/new/1795...mx -> host:/var/mail/sink/Maildir/new/ (an mbox
+    file such as /var/mail/alice or /var/tmp/filterd-mails is named whole)"""
     if not fate:
         return "-"
     host, sep, path = fate.partition(":")
-    if sep and path.startswith("/") and "/" in path.rstrip("/"):
+    if sep and re.search(r"/Maildir/(new|cur|tmp)/[^/]+$", path):
         return f"{host}:{path.rsplit('/', 1)[0]}/"
     return fate
 
@@ -27,7 +31,21 @@ def _row(p: ProbeResult, server: str) -> tuple[str, ...]:
         seen += f" (NOT {p.client_address}!)"
     path = f"{p.client} -> {p.server}" + (f" -> {server}" if p.server != server else "")
     return (p.probe, path, p.expected or "?", p.actual, str(p.code or "-"), p.stage,
-            p.rule or "-", seen, short_fate(p.fate))
+            p.rule or "-", seen, short_fate(p.fate), said(p.claim))
+
+
+def said(claim: str | None) -> str:
+    """A server's delivery line in a few words: 'stat=Sent (mailer=local)'."""
+    if not claim:
+        return "-"
+    stat = re.search(r"\b(stat|status)=([^(,]*)", claim)
+    mailer = re.search(r"\bmailer=(\w+)", claim)
+    return f"{stat[1]}={stat[2].strip()}" + (f" (mailer={mailer[1]})" if mailer else "") if stat else claim
+
+
+def lies(p: ProbeResult) -> bool:
+    """The message was quarantined, yet the server's log calls it delivered."""
+    return p.actual == "quarantined" and bool(p.claim) and said(p.claim).lower().startswith(("stat=sent", "status=sent"))
 
 
 def table(run: RunResult) -> Table:
@@ -41,6 +59,8 @@ def table(run: RunResult) -> Table:
         cells[3] = f"[{colour}]{cells[3]}[/]"
         if not p.ok:
             cells[0] = f"[bold red]✗ {cells[0]}[/]"
+        if lies(p):
+            cells[9] = f"[bold yellow]{cells[9]} ← but quarantined[/]"
         t.add_row(*cells)
     return t
 
@@ -61,6 +81,10 @@ def details(run: RunResult) -> list[str]:
             lines.append(f"{p.probe}: expected {p.expected}, got {p.actual} ({p.code} at {p.stage}); "
                          f"reproduce: {p.reproduce}")
             lines += [f"    {e}" for e in p.evidence[-3:]]
+    for p in run.probes:
+        if p.actual == "quarantined":
+            lines.append(f"{p.probe}: quarantined in {p.fate}; the mail log says: {p.claim or 'nothing'}")
+            lines += [f"    {r}" for r in p.records]
     return lines
 
 
@@ -77,6 +101,13 @@ def markdown(run: RunResult) -> str:
         if not p.ok:
             cells[3] = f"**{cells[3]} ✗**"
         out.append("| " + " | ".join(_md(c) for c in cells) + f" | `{p.reproduce}` |")
+    quarantined = [p for p in run.probes if p.actual == "quarantined"]
+    if quarantined:
+        out += ["", "## Quarantined, and what the logs say", "",
+                "| probe | where the message really is | the mail log says | procmail's record |", "| --- | --- | --- | --- |"]
+        for p in quarantined:
+            out.append(f"| {p.probe} | `{_md(p.fate)}` | `{_md(p.claim or '(nothing)')}` | "
+                       f"{'<br>'.join(f'`{_md(r)}`' for r in p.records) or '(none kept)'} |")
     out += ["", "## Lesson", "", run.lesson, "", "## Configuration applied", ""]
     for key in ("postconf", "postconf_lab"):
         if run.config.get(key):

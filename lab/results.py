@@ -37,6 +37,10 @@ class ProbeResult:
     reproduce: str  # the command that runs this probe by hand
     evidence: list[str] = field(default_factory=list)  # the log lines the verdict rests on
     warnings: list[str] = field(default_factory=list)  # e.g. the server saw another address
+    # the server's own log line about delivering the message (Sendmail: "... stat=Sent"); beside
+    # a quarantined fate it is the note's "the maillog lies"
+    claim: str | None = None
+    records: list[str] = field(default_factory=list)  # the server's record of the real folder (procmail LOGFILE)
 
 
 @dataclass

@@ -30,7 +30,11 @@ class Probe:
     via: str | None = None  # None: the server under test
     auth: str | None = None
     password: str | None = None  # "wrong" for a wrong password
-    pop: str | None = None
+    pop: str | None = None  # POP-before-SMTP probes: see POP_STEPS
+    extra: bool = False  # not in the standard plan (DESIGN §5): variants that want it list it
+
+
+POP_STEPS = ("none", "login", "expired", "bad-password")  # what happens over POP3 first
 
 
 @dataclass(frozen=True)
@@ -44,6 +48,7 @@ class Scenario:
     postconf: str = ""  # main.cf lines, verbatim from the note (with {{host}} placeholders)
     postconf_lab: str = ""  # the lab's own main.cf decisions, each with a comment
     files: dict[str, str] = field(default_factory=dict)  # path -> content
+    drac_expire: int | None = None  # seconds a POP3 login lets the client relay (None: dracd's 30 min)
     source: str = ""
     path: Path | None = None
 
@@ -74,12 +79,14 @@ def load_probes(path: Path = PROBE_PLAN, hosts: set[str] | None = None) -> dict[
                     _fail(path, f"{pid}.{key}", f"unknown host {getattr(probe, key)!r}")
         if probe.to not in ("local", "remote"):
             _fail(path, f"{pid}.to", "must be 'local' or 'remote'")
+        if probe.pop is not None and probe.pop not in POP_STEPS:
+            _fail(path, f"{pid}.pop", f"must be one of {', '.join(POP_STEPS)}")
         probes[pid] = probe
     return probes
 
 
 REQUIRED = ("id", "title", "server", "expect", "lesson")
-ALLOWED = set(REQUIRED) | {"source", "postconf", "postconf_lab", "files", "probes"}
+ALLOWED = set(REQUIRED) | {"source", "postconf", "postconf_lab", "files", "probes", "drac_expire"}
 
 
 def load(path: Path, topo: Topology, probes: dict[str, Probe] | None = None) -> Scenario:
@@ -106,9 +113,11 @@ def load(path: Path, topo: Topology, probes: dict[str, Probe] | None = None) -> 
         _fail(path, "server", f"unknown server {data['server']!r} (known: {', '.join(SERVERS)})")
     wanted = data.get("probes", "standard")
     if wanted == "standard":
-        wanted = [p for p, probe in probes.items() if probe.pop is None]
+        wanted = ["standard"]
     if not isinstance(wanted, list):
-        _fail(path, "probes", "must be 'standard' or a list of probe ids")
+        _fail(path, "probes", "must be 'standard' or a list of probe ids ('standard' among them: the whole plan)")
+    standard = [p for p, probe in probes.items() if probe.pop is None and not probe.extra]
+    wanted = [q for p in wanted for q in (standard if p == "standard" else [p])]
     for pid in wanted:
         if pid not in probes:
             _fail(path, "probes", f"unknown probe {pid!r} (known: {', '.join(probes)})")
@@ -126,6 +135,9 @@ def load(path: Path, topo: Topology, probes: dict[str, Probe] | None = None) -> 
     files = data.get("files") or {}
     if not isinstance(files, dict) or not all(isinstance(k, str) and k.startswith("/") for k in files):
         _fail(path, "files", "must map absolute paths to contents")
+    expire = data.get("drac_expire")
+    if expire is not None and (not isinstance(expire, int) or isinstance(expire, bool) or not 1 <= expire <= 86400):
+        _fail(path, "drac_expire", f"must be whole seconds from 1 to 86400, not {expire!r}")
     for key in ("postconf", "postconf_lab"):
         try:
             parse_main_cf(data.get(key) or "")
@@ -140,7 +152,7 @@ def load(path: Path, topo: Topology, probes: dict[str, Probe] | None = None) -> 
         id=data["id"], title=str(data["title"]).strip(), server=data["server"], lesson=str(data["lesson"]).strip(),
         probes=tuple(probes[p] for p in wanted), expect={p: Outcome(w) for p, w in expect.items()},
         postconf=data.get("postconf") or "", postconf_lab=data.get("postconf_lab") or "",
-        files={p: (c or "") for p, c in files.items()}, source=str(data.get("source") or ""), path=path,
+        files={p: (c or "") for p, c in files.items()}, drac_expire=expire, source=str(data.get("source") or ""), path=path,
     )
 
 

@@ -67,7 +67,8 @@ def run_probe(settings: Settings, server: Server, probe: Probe, expected: Outcom
         if hop.host == server.kind or facts.rule:
             rule = facts.rule or rule
         evidence = [line for line in facts.evidence if line not in evidence] + evidence
-    evidence += server.claims(token)
+    said, kept = server.claims(token), server.records(token)
+    evidence += [line for line in said + kept if line not in evidence]
     warnings = []
     if seen and seen != client.address:
         warnings.append(f"{target.name} logged the client as {seen}, but {client.name}'s own address is "
@@ -80,6 +81,7 @@ def run_probe(settings: Settings, server: Server, probe: Probe, expected: Outcom
         code=code, stage=stage, rule=rule, fate=where, transcript=transcript["steps"],
         seconds=round(time.monotonic() - started, 2),
         reproduce=f"python -m lab probe {client.name} {probe.id}", evidence=evidence, warnings=warnings,
+        claim=said[0] if said else None, records=kept,
     )
 
 

@@ -5,8 +5,9 @@ from __future__ import annotations
 from ..errors import LabError
 from .base import Server
 from .postfix import PostfixServer
+from .sendmail import SendmailServer
 
-ADAPTERS: dict[str, type[Server]] = {"postfix": PostfixServer}
+ADAPTERS: dict[str, type[Server]] = {"postfix": PostfixServer, "sendmail": SendmailServer}
 
 
 def adapter(kind: str, settings, topo) -> Server:

@@ -93,5 +93,11 @@ class Server:
 
     def claims(self, token: str) -> list[str]:
         """Log lines in which the server claims something about the token's message that
-        the lab should show beside the real fate (e.g. Sendmail's "stat=Sent"). Default: none."""
+        the lab should show beside the real fate (e.g. Sendmail's "stat=Sent"), the delivery
+        verdict first. Default: none."""
+        return []
+
+    def records(self, token: str) -> list[str]:
+        """What the server keeps as a record of where the message really went (e.g. a procmail
+        LOGFILE entry naming the quarantine folder). Default: none."""
         return []

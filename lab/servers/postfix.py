@@ -9,6 +9,7 @@ import time
 from ..errors import LabError
 from ..scenario import Scenario, parse_main_cf
 from .base import Server
+from .drac import Drac
 
 MAP = re.compile(r"\b(hash|btree):(/[\w./-]+)")
 BASELINE = "/etc/postfix/baseline"
@@ -21,6 +22,10 @@ SETTLE = "touch -d @$(($(date +%s) - 2)) /etc/postfix/main.cf /etc/postfix/maste
 class PostfixServer(Server):
     kind = "postfix"
 
+    def __init__(self, settings, topo):
+        super().__init__(settings, topo)
+        self.drac, self.pop_notes = Drac(self), []
+
     def reset(self) -> None:
         self.restore_files()
         users = " ".join(u.name for u in self.topo.users)
@@ -30,9 +35,12 @@ class PostfixServer(Server):
             f"for u in {users}; do rm -rf /home/$u/Maildir/new/* /home/$u/Maildir/cur/* /home/$u/Maildir/tmp/*; done",
             what="reset to baseline",
         )
+        self.drac.reset()
 
     def apply(self, scenario: Scenario) -> dict:
         self.reset()
+        if scenario.drac_expire:
+            self.drac.reset(scenario.drac_expire)
         self.put_files(scenario.files)
         params = parse_main_cf(scenario.postconf) + parse_main_cf(scenario.postconf_lab)
         if params:
@@ -48,6 +56,7 @@ class PostfixServer(Server):
             "postconf": scenario.postconf,
             "postconf_lab": scenario.postconf_lab,
             "files": scenario.files,
+            "drac_expire": self.drac.expire(),
             "effective": self.run(["postconf", "-n"]).splitlines(),
         }
 
@@ -66,6 +75,14 @@ class PostfixServer(Server):
             if time.monotonic() > deadline:
                 raise LabError(f"postfix: configuration not reloaded after {timeout:.0f} s (old smtpd {old}, now {alive})")
             time.sleep(0.1)
+
+    def before_probe(self, probe, client) -> None:
+        """POP-before-SMTP probes: an empty drac map, then the probe's POP3 step."""
+        self.pop_notes = self.drac.before(probe.pop, client, self.topo.users[0]) if probe.pop else []
+
+    def claims(self, token: str) -> list[str]:
+        notes, self.pop_notes = self.pop_notes, []
+        return notes
 
     def versions(self) -> dict:
         out = self.run(

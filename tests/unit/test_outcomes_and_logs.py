@@ -15,7 +15,8 @@ def transcript(stage, code, accepted=False):
     [
         ("connect", None, Outcome.REFUSED),  # connection refused
         ("connect", 554, Outcome.REFUSED),  # rejected at the banner
-        ("connect", 421, Outcome.REFUSED),  # e.g. TCP wrappers on Sendmail
+        ("connect", 421, Outcome.REFUSED),  # e.g. too many connections
+        ("auth", 550, Outcome.AUTH_FAILED),  # Sendmail under TCP wrappers: 220, then 550 5.0.0 Access denied
         ("ehlo", None, Outcome.REFUSED),  # closed before EHLO was answered
         ("auth", 535, Outcome.AUTH_FAILED),
         ("rcpt", 554, Outcome.REJECTED),

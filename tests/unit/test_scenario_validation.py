@@ -64,6 +64,9 @@ CASES = {
     "unknown-host": (replace("{{relay}}", "{{gateway}}"), "postconf: unknown host 'gateway'"),
     "bad-main-cf": (replace("mynetworks = 127.0.0.0/8", "mynetworks 127.0.0.0/8"), "postconf: main.cf line is not"),
     "relative-file": (replace("/etc/postfix/access", "etc/postfix/access"), "files: must map absolute paths"),
+    "drac-expire-words": (replace("server: postfix", "server: postfix\ndrac_expire: 5 minutes"),
+                          "drac_expire: must be whole seconds"),
+    "drac-expire-zero": (replace("server: postfix", "server: postfix\ndrac_expire: 0"), "drac_expire: must be whole seconds"),
 }
 
 
@@ -91,6 +94,22 @@ def test_a_probe_plan_naming_an_unknown_host_is_refused(tmp_path):
           to: remote
         """), "plan")
     with pytest.raises(LabError, match=r"plan.yaml: p1.client: unknown host 'mars'"):
+        scenario.load_probes(path, hosts={"outside"})
+
+
+def test_standard_in_a_probe_list_is_the_whole_plan_and_drac_expire_is_kept(tmp_path, topo):
+    standard = [p for p, probe in scenario.load_probes().items() if probe.pop is None and not probe.extra]
+    wanted = standard + ["pop-before-smtp-on"]
+    text = GOOD.format(id="case").split("probes:")[0] + "drac_expire: 7\nprobes: [standard, pop-before-smtp-on]\n"
+    text += "expect:\n" + "".join(f"  {p}: rejected\n" for p in wanted) + "lesson: Something to learn.\n"
+    s = scenario.load(write(tmp_path, text), topo)
+    assert [p.id for p in s.probes] == wanted
+    assert s.drac_expire == 7 and s.rendered(topo).drac_expire == 7
+
+
+def test_a_probe_plan_with_an_unknown_pop_step_is_refused(tmp_path):
+    path = write(tmp_path, "p1:\n  what: x\n  client: outside\n  to: remote\n  pop: telnet\n", "plan")
+    with pytest.raises(LabError, match=r"plan.yaml: p1.pop: must be one of none, login, expired, bad-password"):
         scenario.load_probes(path, hosts={"outside"})
 
 

@@ -38,3 +38,6 @@ def test_verbatim_blocks_are_the_notes():
     for line in method1.splitlines():
         if line.strip() and "{{relay}}" not in line:
             assert line in note, line
+    assert scenario.find("method2", TOPO).postconf.strip() in note
+    access = scenario.find("method2", TOPO).files["/etc/postfix/access"].splitlines()
+    assert access[:2] == ["localhost       RELAY", "127.0.0.1       RELAY"] and access[2].split() == ["{{relay.fqdn}}", "OK"]

@@ -1,0 +1,105 @@
+"""Sendmail under test: reset to the image's baseline (/etc/mail/baseline), apply a variant's
+files (sendmail.mc lines in /etc/mail/variant.m4, the access map, /etc/hosts.allow and
+hosts.deny, /etc/procmailrc), rebuild sendmail.cf and restart the daemon the way an
+administrator does, and say what Sendmail's own log claims about each message.
+
+A variant's sendmail.mc lines go in `files: {/etc/mail/variant.m4: ...}`: the image's
+sendmail.mc reads that file (sinclude) before its MAILER lines. hosts.allow, hosts.deny and
+/etc/procmailrc are read again on every connection and delivery; sendmail.cf and the maps
+only after `sendmail-rebuild --restart`, which this adapter always runs."""
+
+from __future__ import annotations
+
+import shlex
+import time
+
+from .. import procmail, sendmail_log
+from ..scenario import Scenario
+from .base import Server
+
+BASELINE = "/etc/mail/baseline"
+QUARANTINE = "/var/tmp/filterd-mails"  # the note's quarantine file (an mbox written by procmail)
+PROCMAIL_LOG = "/var/log/procmail.log"  # where the -logged variant's LOGFILE points
+CLAIM_WAIT = 5.0  # seconds: Sendmail logs stat=Sent just after the mailer has finished
+
+
+class SendmailServer(Server):
+    kind = "sendmail"
+
+    def reset(self, rebuild: bool = True) -> None:
+        """Baseline files back, the variant's sendmail.mc lines gone, mailboxes, quarantine,
+        procmail log and queue emptied; sendmail.cf and the maps rebuilt and the daemon
+        restarted (apply() rebuilds once itself, after writing the variant's files)."""
+        self.restore_files()
+        self.run(
+            f"cp {BASELINE}/sendmail.mc {BASELINE}/access /etc/mail/ && "
+            f"cp {BASELINE}/aliases {BASELINE}/hosts.allow {BASELINE}/hosts.deny {BASELINE}/procmailrc /etc/ && "
+            f"rm -f /etc/mail/variant.m4 /var/mail/* {QUARANTINE} {QUARANTINE}.lock {PROCMAIL_LOG} "
+            "/var/spool/mqueue/*" + (" && sendmail-rebuild --restart" if rebuild else ""),
+            what="reset to baseline",
+        )
+
+    def apply(self, scenario: Scenario) -> dict:
+        self.reset(rebuild=False)
+        self.put_files(scenario.files)
+        started = time.monotonic()
+        self.run(["sendmail-rebuild", "--restart"], what="sendmail-rebuild --restart")
+        restart_seconds = round(time.monotonic() - started, 2)
+        self.set_variant(scenario.id)
+        return {
+            "files": scenario.files,
+            "effective": self._effective(),
+            "rebuild_restart_seconds": restart_seconds,
+        }
+
+    def _effective(self) -> dict[str, list[str]]:
+        """The files that decide, as the server now has them (comments and blank lines left out)."""
+        names = {"variant.m4": "/etc/mail/variant.m4", "hosts.allow": "/etc/hosts.allow",
+                 "hosts.deny": "/etc/hosts.deny", "procmailrc": "/etc/procmailrc", "access": "/etc/mail/access"}
+        out = self.run("; ".join(f"echo '=== {n}'; cat {p} 2>/dev/null" for n, p in names.items()))
+        found: dict[str, list[str]] = {}
+        for line in out.splitlines():
+            if line.startswith("=== "):
+                current = found.setdefault(line[4:], [])
+            elif line.strip() and not line.lstrip().startswith(("#", "dnl")):
+                current.append(line)
+        return found
+
+    def versions(self) -> dict:
+        out = self.run(
+            "echo sendmail $(sendmail -d0.1 -bt </dev/null | sed -n 's/^Version //p' | head -1); "
+            "echo procmail $(dpkg-query -W -f '${Version}' procmail); "
+            "echo cyrus-sasl $(dpkg-query -W -f '${Version}' libsasl2-2); "
+            "echo tcp-wrappers $(dpkg-query -W -f '${Version}' libwrap0)"
+        )
+        return dict(line.split(" ", 1) for line in out.splitlines() if " " in line)
+
+    def mailbox_paths(self, user: str) -> list[str]:
+        return [f"/var/mail/{user}"]
+
+    def quarantine_paths(self) -> list[str]:
+        return [QUARANTINE]
+
+    def claims(self, token: str) -> list[str]:
+        """Sendmail's own word on the token's message: its delivery lines (stat=Sent ...).
+        For a message procmail quarantined it says "Sent" all the same: the note's "the
+        maillog lies" (procmail, not Sendmail, chose the folder)."""
+        deadline = time.monotonic() + CLAIM_WAIT
+        while True:
+            lines = self.run(sendmail_log.grep_message(token, self.log)).splitlines()
+            accepted = sendmail_log.queue_ids_for(lines, token)
+            said = [d.line for d in sendmail_log.deliveries(lines, token)]
+            if said or not accepted or time.monotonic() > deadline:
+                break
+            time.sleep(0.2)
+        return said
+
+    def records(self, token: str) -> list[str]:
+        """procmail's LOGFILE entry (LOGABSTRACT) for the message, when the variant keeps one:
+        the folder procmail really chose."""
+        text = self.run(f"cat {PROCMAIL_LOG} 2>/dev/null || true")
+        return [f"{PROCMAIL_LOG}: {line}" for line in sendmail_log.procmail_abstract(text, token)]
+
+    def mbox_tokens(self, path: str) -> list[str]:
+        """The probe tokens of the messages in an mbox on this host (a mailbox, the quarantine)."""
+        return procmail.tokens(self.run(f"cat {shlex.quote(path)} 2>/dev/null || true"))
