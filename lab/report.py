@@ -12,7 +12,7 @@ from jinja2 import Environment, PackageLoader
 
 from . import scenario, settings, topology
 from .errors import LabError
-from .render_run import short_fate
+from .render_run import lies, said, short_fate
 from .results import RESULTS_DIR, RunResult
 
 BOX_W, BOX_H, GAP = 180, 44, 16
@@ -58,7 +58,7 @@ def load_runs(directory: Path = RESULTS_DIR) -> list[RunResult]:
 
 def render(runs: list[RunResult], topo: topology.Topology) -> str:
     env = Environment(loader=PackageLoader("lab", "templates"), autoescape=True)
-    env.filters["short_fate"] = short_fate
+    env.filters.update(short_fate=short_fate, said=said, lies=lies)
     return env.get_template("report.html.j2").render(
         runs=runs, topo=topo, svg=topology_svg(topo),
         generated=datetime.now(timezone.utc).isoformat(timespec="seconds"),

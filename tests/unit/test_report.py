@@ -23,3 +23,11 @@ def test_topology_picture_has_every_host_and_network():
         assert f">{host.name}</text>" in svg
     for net, subnet in TOPO.networks.items():
         assert f"{net} {subnet}" in svg
+
+
+def test_report_shows_the_mail_log_claim_beside_a_quarantined_fate():
+    p = probe("direct-inbound", "quarantined", "quarantined")
+    p.fate = "sendmail:/var/tmp/filterd-mails"
+    p.claim = "Nov 29 sendmail[9]: X: to=<alice@sendmail.lab.example>, mailer=local, dsn=2.0.0, stat=Sent"
+    html = report.render([run(p)], TOPO)
+    assert "stat=Sent (mailer=local)" in html and "← but quarantined" in html
