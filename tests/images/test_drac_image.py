@@ -43,8 +43,8 @@ def test_rpcbind_lists_dracd_over_udp_and_tcp(server):
 
 def test_the_btree_writer_is_read_back_by_postmap(server):
     code, out = server.sh(
-        "python3 -c 'import sys; sys.path.insert(0, \"/usr/local/lib/drac\"); import drac; "
-        "drac.BtreeMap(\"/tmp/t.db\").write({\"192.0.2.7\": 1700000000, \"10.1.2.3\": 1700000042})' && "
+        "python3 -c 'import sys; sys.path.insert(0, \"/usr/local/lib/drac\"); import dracmap; "
+        "dracmap.BtreeMap(\"/tmp/t.db\").write({\"192.0.2.7\": 1700000000, \"10.1.2.3\": 1700000042})' && "
         "postmap -q 192.0.2.7 btree:/tmp/t && postmap -q 10.1.2.3 btree:/tmp/t && postmap -s btree:/tmp/t "
         "&& ! postmap -q 192.0.2.8 btree:/tmp/t")
     assert code == 0, out
