@@ -2,7 +2,15 @@
 
 import uuid
 
-from lab import hostexec
+import pytest
+
+from lab import hostexec, verify
+
+
+@pytest.fixture(scope="module", autouse=True)
+def baseline(running_lab, lab_settings):
+    """These tests are about the lab's plumbing, not a restriction: Debian's defaults."""
+    verify.apply_variant("baseline", lab_settings)
 
 
 def token():
