@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 from . import hostexec
@@ -27,16 +28,17 @@ class Fate:
 
 
 def _look(settings, server: Server, token: str, user: str | None) -> Fate | None:
-    places = []
-    if user:
-        places.append((server.kind, server.mailbox_paths(user), Outcome.DELIVERED))
-    if server.quarantine_paths():
-        places.append((server.kind, server.quarantine_paths(), Outcome.QUARANTINED))
-    places.append(("remote", SINK, Outcome.RELAYED))
-    for host, paths, outcome in places:
-        where = hostexec.find_token(settings, host, token, paths)
-        if where:
-            return Fate(outcome, f"{host}:{where}")
+    """One search per host (in parallel): the server's mailbox and quarantine, the remote sink."""
+    own = [(p, Outcome.DELIVERED) for p in (server.mailbox_paths(user) if user else [])]
+    own += [(p, Outcome.QUARANTINED) for p in server.quarantine_paths()]
+    places = {server.kind: own, "remote": [(p, Outcome.RELAYED) for p in SINK]}
+    with ThreadPoolExecutor() as pool:
+        found = pool.map(lambda host: (host, hostexec.find_token(settings, host, token, [p for p, _ in places[host]])),
+                         [h for h in places if places[h]])
+        for host, where in found:
+            for path, outcome in places[host] if where else ():
+                if where == path or where.startswith(path.rstrip("/") + "/"):
+                    return Fate(outcome, f"{host}:{where}")
     return None
 
 

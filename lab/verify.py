@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import time
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timezone
 
 from . import fate, hostexec, lifecycle, logs, results, scenario, servers, topology
@@ -38,7 +39,9 @@ def run_probe(settings: Settings, server: Server, probe: Probe, expected: Outcom
     rcpt, user = recipient(probe, server)
     token = uuid.uuid4().hex[:16]
     # every host on the way whose log the lab can read, marked before the probe
-    hops = [m for h in dict.fromkeys([target.name, server.kind, "relay"]) if (m := logs.mark(settings, h))]
+    with ThreadPoolExecutor() as pool:
+        marks = pool.map(lambda h: logs.mark(settings, h), dict.fromkeys([target.name, server.kind, "relay"]))
+        hops = [m for m in marks if m]
     server.before_probe(probe, client)
     options = {"server": target.fqdn, "recipient": rcpt, "token": token}
     if probe.auth:
