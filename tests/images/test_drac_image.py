@@ -11,7 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from test_postfix_image import server, wait_for  # noqa: F401 (the module's container)
+from support import wait_for
+from test_postfix_image import server  # noqa: F401 (the module's container)
 
 sys.path.insert(0, str(Path(__file__).parents[2] / "images" / "postfix" / "drac"))
 import drac  # noqa: E402
