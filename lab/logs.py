@@ -17,37 +17,27 @@ class SessionFacts:
     evidence: list[str] = field(default_factory=list)
 
 
-class PostfixLog:
+class MailLog:
+    """A server's mail log, read by the parser module for its kind (postfix_log, sendmail_log)."""
     path = "/var/log/mail.log"
 
+    def __init__(self, parser):
+        self.parser = parser
+
     def session(self, lines: list[str], token: str, client_address: str | None) -> SessionFacts | None:
-        s = postfix_log.probe_session(lines, token, client_address)
+        s = self.parser.probe_session(lines, token, client_address)
         if s is None:
             return None
-        rule, evidence = postfix_log.decision(s)
+        rule, evidence = self.parser.decision(s)
         return SessionFacts(s.client_address, rule, evidence)
 
     def deliveries(self, lines: list[str], token: str) -> list[Delivery]:
-        return postfix_log.deliveries(lines, token)
-
-
-class SendmailLog:
-    path = "/var/log/mail.log"
-
-    def session(self, lines: list[str], token: str, client_address: str | None) -> SessionFacts | None:
-        s = sendmail_log.probe_session(lines, token, client_address)
-        if s is None:
-            return None
-        rule, evidence = sendmail_log.decision(s)
-        return SessionFacts(s.client_address, rule, evidence)
-
-    def deliveries(self, lines: list[str], token: str) -> list[Delivery]:
-        return sendmail_log.deliveries(lines, token)
+        return self.parser.deliveries(lines, token)
 
 
 # host name -> reader of its mail log; hosts without one are not read
-READERS: dict[str, object] = {"postfix": PostfixLog(), "relay": PostfixLog(), "remote": PostfixLog(),
-                              "sendmail": SendmailLog()}
+READERS: dict[str, MailLog] = {"postfix": MailLog(postfix_log), "relay": MailLog(postfix_log),
+                               "remote": MailLog(postfix_log), "sendmail": MailLog(sendmail_log)}
 
 
 @dataclass

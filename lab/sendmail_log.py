@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import re
 import shlex
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
-from .postfix_log import Delivery
+from .postfix_log import Delivery, Session
 
 LINE = re.compile(r"\bsendmail\[(?P<pid>\d+)\]: (?:(?P<qid>[0-9A-Za-z]{12,}|NOQUEUE): )?(?P<text>.*)$")
 CLIENT = re.compile(r"\brelay=(?:(?P<name>[^\s,\[]+) )?\[(?P<addr>[0-9a-fA-F.:]+)\]")
@@ -24,15 +24,6 @@ TO = re.compile(r"^to=<?(?P<rcpt>[^>,]*)>?,.*\bstat=(?P<stat>.*)$")
 REPLY = re.compile(r"\breply=(?P<reply>(?P<code>\d{3})[^,]*)")
 NOISE = "did not issue MAIL/EXPN/VRFY/ETRN"  # the healthcheck's connections, every 2 s
 WRAPPERS_RULE = "TCP wrappers (hosts.allow/deny)"
-
-
-@dataclass
-class Session:
-    pid: str
-    client_name: str
-    client_address: str
-    lines: list[str] = field(default_factory=list)
-    queue_ids: list[str] = field(default_factory=list)
 
 
 def parsed(lines):
