@@ -10,7 +10,7 @@ from rich.table import Table
 
 from .lifecycle import DownResult, StatusResult, UpResult
 
-console = Console(highlight=False, width=None if sys.stdout.isatty() else 150)
+console = Console(highlight=False, width=None if sys.stdout.isatty() else 200)
 
 
 def hosts_table(topo, states) -> Table:

@@ -48,11 +48,18 @@ def lies(p: ProbeResult) -> bool:
     return p.actual == "quarantined" and bool(p.claim) and said(p.claim).lower().startswith(("stat=sent", "status=sent"))
 
 
+# the terminal is narrower than a page: code and stage share a column, and the last one
+# is the command that runs the row's probe again
+TERMINAL_COLUMNS = COLUMNS[:4] + ("reply",) + COLUMNS[6:] + ("reproduce",)
+
+
 def table(run: RunResult) -> Table:
     t = Table(box=box.SIMPLE_HEAD, pad_edge=False, title_justify="left",
               title=f"[bold]{run.variant}[/] ({run.server}) - {run.title}")
-    for column in COLUMNS:
-        t.add_column(column, overflow="fold")
+    claims = any(p.claim for p in run.probes)  # only servers that log a claim get the column
+    for column in TERMINAL_COLUMNS:
+        if column != "maillog says" or claims:
+            t.add_column(column, overflow="fold", no_wrap=column in ("probe", "actual", "expected"))
     for p in run.probes:
         cells = list(_row(p, run.server))
         colour = "green" if p.ok else "bold red"
@@ -61,7 +68,10 @@ def table(run: RunResult) -> Table:
             cells[0] = f"[bold red]✗ {cells[0]}[/]"
         if lies(p):
             cells[9] = f"[bold yellow]{cells[9]} ← but quarantined[/]"
-        t.add_row(*cells)
+        cells[4:6] = [f"{cells[4]} {cells[5]}"]
+        if not claims:
+            del cells[8]
+        t.add_row(*cells, f"[dim]{p.reproduce}[/]")
     return t
 
 

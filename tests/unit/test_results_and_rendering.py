@@ -38,6 +38,8 @@ def test_terminal_table_marks_mismatches_and_foreign_addresses():
     assert "✗ bad" in text and "✗ good" not in text
     assert "10.0.0.9 (NOT 198.51.100.200!)" in text
     assert "outside -> postfix" in text
+    assert "554 rcpt" in text
+    assert text.count("python -m lab probe outside") == 2  # every row says how to run it again
 
 
 def test_markdown_has_every_row_and_the_config():
