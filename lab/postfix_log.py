@@ -17,7 +17,9 @@ MSGID = re.compile(r"^(?P<qid>\w+): message-id=<(?P<msgid>[^>]*)>")
 # reject reasons -> the restriction that produces them (Postfix does not name rejecting rules)
 REASONS = [
     (r"Relay access denied", {"454": "defer_unauth_destination", "554": "reject_unauth_destination"}),
-    (r"Client host rejected: Access denied", "check_client_access (REJECT)"),
+    # "Access denied" is the text of a bare `reject` (and of an access-map REJECT without
+    # text of its own): the lab's maps give REJECT a text, so the bare text means `reject`
+    (r"Client host rejected: Access denied", "reject"),
     (r"Client host rejected", "check_client_access"),
     (r"User unknown in local recipient table", "reject_unlisted_recipient"),
     (r"Recipient address rejected: Access denied", "reject"),
@@ -49,7 +51,7 @@ def sessions(lines: list[str]) -> list[Session]:
     found: list[Session] = []
     open_by_pid: dict[str, Session] = {}
     for daemon, pid, text, line in parsed(lines):
-        if daemon != "smtpd":
+        if not daemon.endswith("smtpd"):  # smtpd, or submission/smtpd (syslog_name of port 587)
             continue
         m = CONNECT.match(text)
         if m:

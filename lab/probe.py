@@ -39,6 +39,8 @@ class Session:
         return self.record(stage, shown or f"{verb} {arg}".strip(), code, reply)
 
     def connect(self):
+        # smtplib names the TLS server after the host given to SMTP(), not to connect()
+        self.smtp._host = self.args.server
         code, reply = self.smtp.connect(self.args.server, self.args.port)
         return self.record("connect", f"connect {self.args.server}:{self.args.port}", code, reply)
 
@@ -109,7 +111,7 @@ def run(args):
             stage = "done"
     except smtplib.SMTPServerDisconnected as exc:
         error = f"disconnected: {exc}"
-    except (OSError, smtplib.SMTPException) as exc:
+    except (OSError, ValueError, smtplib.SMTPException) as exc:  # ssl errors are OSErrors
         error = f"{type(exc).__name__}: {exc}"
     if error:
         stage = session.steps[-1]["stage"] if session.steps else "connect"

@@ -32,6 +32,8 @@ class Probe:
     password: str | None = None  # "wrong" for a wrong password
     pop: str | None = None  # POP-before-SMTP probes: see POP_STEPS
     extra: bool = False  # not in the standard plan (DESIGN §5): variants that want it list it
+    port: int = 25  # 587: the submission port
+    starttls: bool = False  # STARTTLS before anything else (AUTH, MAIL)
 
 
 POP_STEPS = ("none", "login", "expired", "bad-password")  # what happens over POP3 first
@@ -48,6 +50,7 @@ class Scenario:
     postconf: str = ""  # main.cf lines, verbatim from the note (with {{host}} placeholders)
     postconf_lab: str = ""  # the lab's own main.cf decisions, each with a comment
     files: dict[str, str] = field(default_factory=dict)  # path -> content
+    master_cf: str = ""  # master.cf lines added to the baseline's (e.g. a submission service)
     drac_expire: int | None = None  # seconds a POP3 login lets the client relay (None: dracd's 30 min)
     source: str = ""
     path: Path | None = None
@@ -58,7 +61,7 @@ class Scenario:
             return PLACEHOLDER.sub(lambda m: getattr(topo.host(m[1]), m[2] or "address"), text)
 
         return Scenario(**{**self.__dict__, "postconf": fill(self.postconf), "postconf_lab": fill(self.postconf_lab),
-                           "files": {p: fill(c) for p, c in self.files.items()}})
+                           "master_cf": fill(self.master_cf), "files": {p: fill(c) for p, c in self.files.items()}})
 
 
 def _fail(path: Path, where: str, why: str):
@@ -81,12 +84,16 @@ def load_probes(path: Path = PROBE_PLAN, hosts: set[str] | None = None) -> dict[
             _fail(path, f"{pid}.to", "must be 'local' or 'remote'")
         if probe.pop is not None and probe.pop not in POP_STEPS:
             _fail(path, f"{pid}.pop", f"must be one of {', '.join(POP_STEPS)}")
+        if not isinstance(probe.port, int) or not 0 < probe.port < 65536:
+            _fail(path, f"{pid}.port", "must be a TCP port number")
+        if not isinstance(probe.starttls, bool):
+            _fail(path, f"{pid}.starttls", "must be true or false")
         probes[pid] = probe
     return probes
 
 
 REQUIRED = ("id", "title", "server", "expect", "lesson")
-ALLOWED = set(REQUIRED) | {"source", "postconf", "postconf_lab", "files", "probes", "drac_expire"}
+ALLOWED = set(REQUIRED) | {"source", "postconf", "postconf_lab", "master_cf", "files", "probes", "drac_expire"}
 
 
 def load(path: Path, topo: Topology, probes: dict[str, Probe] | None = None) -> Scenario:
@@ -143,15 +150,18 @@ def load(path: Path, topo: Topology, probes: dict[str, Probe] | None = None) -> 
             parse_main_cf(data.get(key) or "")
         except LabError as exc:
             _fail(path, key, str(exc))
+    master_cf = data.get("master_cf") or ""
+    if master_cf and (not isinstance(master_cf, str) or data["server"] != "postfix"):
+        _fail(path, "master_cf", "must be master.cf lines (text), for server postfix")
     for key, text in [("postconf", data.get("postconf", "")), ("postconf_lab", data.get("postconf_lab", "")),
-                      *((f"files.{p}", c or "") for p, c in files.items())]:
+                      ("master_cf", master_cf), *((f"files.{p}", c or "") for p, c in files.items())]:
         for m in PLACEHOLDER.finditer(text):
             if m[1] not in topo.hosts:
                 _fail(path, key, f"unknown host {m[1]!r} in {m[0]}")
     return Scenario(
         id=data["id"], title=str(data["title"]).strip(), server=data["server"], lesson=str(data["lesson"]).strip(),
         probes=tuple(probes[p] for p in wanted), expect={p: Outcome(w) for p, w in expect.items()},
-        postconf=data.get("postconf") or "", postconf_lab=data.get("postconf_lab") or "",
+        postconf=data.get("postconf") or "", postconf_lab=data.get("postconf_lab") or "", master_cf=master_cf,
         files={p: (c or "") for p, c in files.items()}, drac_expire=expire, source=str(data.get("source") or ""), path=path,
     )
 

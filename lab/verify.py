@@ -43,7 +43,8 @@ def run_probe(settings: Settings, server: Server, probe: Probe, expected: Outcom
         marks = pool.map(lambda h: logs.mark(settings, h), dict.fromkeys([target.name, server.kind, "relay"]))
         hops = [m for m in marks if m]
     server.before_probe(probe, client)
-    options = {"server": target.fqdn, "recipient": rcpt, "token": token}
+    options = {"server": target.fqdn, "recipient": rcpt, "token": token, "port": probe.port,
+               "starttls": probe.starttls}
     if probe.auth:
         account = topo.user(probe.auth)
         options.update(user=account.name, password=WRONG_PASSWORD if probe.password == "wrong" else account.password)

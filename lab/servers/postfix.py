@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 import time
 
+from .. import hostexec
 from ..errors import LabError
 from ..scenario import Scenario, parse_main_cf
 from .base import Server
@@ -46,6 +47,10 @@ class PostfixServer(Server):
         if params:
             self.run(["postconf", "-e", *(f"{name} = {value}" for name, value in params)])
             self.run(SETTLE)
+        if scenario.master_cf:  # e.g. a submission service; reset() puts the baseline's back
+            master = self.run(["cat", "/etc/postfix/master.cf"]).rstrip("\n") + "\n" + scenario.master_cf
+            hostexec.put_files(self.settings, self.kind, {"/etc/postfix/master.cf": master})
+            self.run(SETTLE)
         main_cf = "\n".join(f"{n} = {v}" for n, v in params)
         for kind, path in sorted(set(MAP.findall(main_cf))):
             if path in scenario.files:
@@ -55,6 +60,7 @@ class PostfixServer(Server):
         return {
             "postconf": scenario.postconf,
             "postconf_lab": scenario.postconf_lab,
+            **({"master_cf": scenario.master_cf} if scenario.master_cf else {}),
             "files": scenario.files,
             "drac_expire": self.drac.expire(),
             "effective": self.run(["postconf", "-n"]).splitlines(),

@@ -67,7 +67,7 @@ def test_a_rejected_session_is_found_by_client_address_and_names_the_rule():
 @pytest.mark.parametrize("reason, code, rule", [
     ("Relay access denied", "554", "reject_unauth_destination"),
     ("Recipient address rejected: Access denied", "554", "reject"),
-    ("Client host rejected: Access denied", "554", "check_client_access (REJECT)"),
+    ("Client host rejected: Access denied", "554", "reject"),  # e.g. in smtpd_client_restrictions
     ("Recipient address rejected: User unknown in local recipient table", "550", "reject_unlisted_recipient"),
 ])
 def test_reject_reasons_name_their_restriction(reason, code, rule):

@@ -63,6 +63,8 @@ CASES = {
                                         "expect.auth-lan: not a probe this scenario runs"),
     "unknown-host": (replace("{{relay}}", "{{gateway}}"), "postconf: unknown host 'gateway'"),
     "bad-main-cf": (replace("mynetworks = 127.0.0.0/8", "mynetworks 127.0.0.0/8"), "postconf: main.cf line is not"),
+    "master-cf-not-text": (replace("server: postfix", "server: postfix\nmaster_cf: [a, b]"),
+                           "master_cf: must be master.cf lines (text), for server postfix"),
     "relative-file": (replace("/etc/postfix/access", "etc/postfix/access"), "files: must map absolute paths"),
     "drac-expire-words": (replace("server: postfix", "server: postfix\ndrac_expire: 5 minutes"),
                           "drac_expire: must be whole seconds"),
@@ -117,3 +119,12 @@ def test_main_cf_continuation_lines_are_joined_like_postfix():
     text = "a = 1\n\nsmtpd_recipient_restrictions = permit_mynetworks,\n        reject\n# c\nb =\n"
     assert scenario.parse_main_cf(text) == [("a", "1"), ("smtpd_recipient_restrictions", "permit_mynetworks, reject"),
                                             ("b", "")]
+
+
+@pytest.mark.parametrize("field, value, message", [("port", "smtp", "p1.port: must be a TCP port number"),
+                                                   ("port", 70000, "p1.port: must be a TCP port number"),
+                                                   ("starttls", "sometimes", "p1.starttls: must be true or false")])
+def test_a_probe_with_a_bad_port_or_starttls_is_refused(tmp_path, field, value, message):
+    path = write(tmp_path, f"p1:\n  what: x\n  client: outside\n  to: remote\n  {field}: {value}\n", "plan")
+    with pytest.raises(LabError, match=message):
+        scenario.load_probes(path, hosts={"outside"})
