@@ -5,11 +5,10 @@ the way logs that it bounced or deferred it. Nothing found in time: lost."""
 from __future__ import annotations
 
 import re
-import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
-from . import hostexec
+from . import hostexec, waiting
 from .logs import Mark
 from .outcomes import Outcome
 from .servers.base import Server
@@ -56,11 +55,6 @@ def _refused_on_the_way(settings, hops: list[Mark], token: str) -> Fate | None:
 
 def find(settings, server: Server, token: str, user: str | None, hops: list[Mark],
          timeout: float = FATE_TIMEOUT) -> Fate:
-    deadline = time.monotonic() + timeout
-    while True:
-        fate = _look(settings, server, token, user) or _refused_on_the_way(settings, hops, token)
-        if fate:
-            return fate
-        if time.monotonic() > deadline:
-            return Fate(Outcome.LOST, f"not found in {timeout:.0f} s (mailbox, quarantine, remote sink, logs)")
-        time.sleep(0.2)
+    fate = waiting.until(lambda: _look(settings, server, token, user) or _refused_on_the_way(settings, hops, token),
+                         timeout)
+    return fate or Fate(Outcome.LOST, f"not found in {timeout:.0f} s (mailbox, quarantine, remote sink, logs)")

@@ -8,7 +8,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import lifecycle
+from . import lifecycle, waiting
 from .errors import LabError
 from .settings import Settings
 
@@ -53,12 +53,7 @@ def find_token(settings: Settings, host: str, token: str, paths: list[str]) -> s
 
 def wait_for_token(settings: Settings, host: str, token: str, paths: list[str], timeout: float = 30.0) -> str | None:
     """Poll until the token shows up (returns the file) or the time is up (returns None)."""
-    deadline = time.monotonic() + timeout
-    while True:
-        where = find_token(settings, host, token, paths)
-        if where or time.monotonic() > deadline:
-            return where
-        time.sleep(0.25)
+    return waiting.until(lambda: find_token(settings, host, token, paths), timeout)
 
 
 def put_files(settings: Settings, host: str, files: dict[str, str]) -> None:

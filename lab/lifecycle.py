@@ -8,7 +8,7 @@ import time
 import docker.errors
 from dataclasses import dataclass, field
 
-from . import compose, engine, images, network_check, topology
+from . import compose, engine, images, network_check, topology, waiting
 from .errors import LabError
 from .settings import Settings, load
 
@@ -100,16 +100,17 @@ def _health_report(settings: Settings) -> str:
 
 
 def wait_healthy(settings: Settings, expected: int, timeout: float = HEALTH_TIMEOUT) -> list[HostState]:
-    deadline = time.monotonic() + timeout
-    while True:
+    def settled():  # all healthy, or one of them dead: either way, stop waiting
         states = host_states(settings)
-        if len(states) == expected and all(h.health == "healthy" for h in states):
-            return states
-        dead = [h for h in states if h.state in ("exited", "dead") or h.health == "unhealthy"]
-        if dead or time.monotonic() > deadline:
-            why = "stopped or unhealthy" if dead else f"not healthy after {timeout:.0f} s"
-            raise LabError(f"lab {settings.name}: {why}: {_health_report(settings)}")
-        time.sleep(0.5)
+        healthy = len(states) == expected and all(h.health == "healthy" for h in states)
+        dead = any(h.state in ("exited", "dead") or h.health == "unhealthy" for h in states)
+        return (states, healthy) if healthy or dead else None
+
+    done = waiting.until(settled, timeout, every=0.5)
+    if done and done[1]:
+        return done[0]
+    why = "stopped or unhealthy" if done else f"not healthy after {timeout:.0f} s"
+    raise LabError(f"lab {settings.name}: {why}: {_health_report(settings)}")
 
 
 def up(settings: Settings | None = None, say=print) -> UpResult:

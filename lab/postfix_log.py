@@ -74,11 +74,11 @@ def queue_ids_for(lines: list[str], token: str) -> list[str]:
     return [m["qid"] for _, _, text, _ in parsed(lines) if (m := MSGID.match(text)) and token in m["msgid"]]
 
 
-def probe_session(lines: list[str], token: str, client_address: str | None = None) -> Session | None:
-    """The probe's session: the one that queued the token's message; else the first session
-    from the probe's client; else the first that is not the server talking to itself."""
-    found = [s for s in sessions(lines) if s.client_address != "127.0.0.1"]
-    ids = set(queue_ids_for(lines, token))
+def pick(found: list[Session], ids: set[str], client_address: str | None) -> Session | None:
+    """The probe's session among an MTA's sessions: the one that queued one of the token's
+    message ids; else the first from the probe's client; else the first that is not the
+    server talking to itself (its healthcheck)."""
+    found = [s for s in found if s.client_address != "127.0.0.1"]
     for s in found:
         if ids & set(s.queue_ids):
             return s
@@ -86,6 +86,10 @@ def probe_session(lines: list[str], token: str, client_address: str | None = Non
         if s.client_address == client_address:
             return s
     return found[0] if found else None
+
+
+def probe_session(lines: list[str], token: str, client_address: str | None = None) -> Session | None:
+    return pick(sessions(lines), set(queue_ids_for(lines, token)), client_address)
 
 
 def rule_for(reason: str, code: str) -> str | None:

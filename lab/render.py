@@ -32,7 +32,7 @@ def up(result: UpResult) -> None:
     built = [b for b in result.builds if b.built]
     console.print(f"[bold]Lab {s.name} is up[/] in {result.seconds} s"
                   + (f" (built {', '.join(b.image for b in built)})" if built else " (images up to date)"))
-    console.print(f"networks: " + ", ".join(f"{n} {sub} (internal)" for n, sub in topo.networks.items()))
+    console.print("networks: " + ", ".join(f"{n} {sub} (internal)" for n, sub in topo.networks.items()))
     console.print(hosts_table(topo, result.hosts))
     console.print("users: " + ", ".join(f"{u.name} / {u.password}" for u in topo.users)
                   + "   mail domains: " + ", ".join(f"{d.name} (MX {topo.hosts[d.mx].fqdn})" for d in topo.mail_domains))

@@ -12,7 +12,7 @@ import re
 import shlex
 from dataclasses import dataclass
 
-from .postfix_log import Delivery, Session
+from .postfix_log import Delivery, Session, pick
 
 LINE = re.compile(r"\bsendmail\[(?P<pid>\d+)\]: (?:(?P<qid>[0-9A-Za-z]{12,}|NOQUEUE): )?(?P<text>.*)$")
 CLIENT = re.compile(r"\brelay=(?:(?P<name>[^\s,\[]+) )?\[(?P<addr>[0-9a-fA-F.:]+)\]")
@@ -57,17 +57,8 @@ def queue_ids_for(lines: list[str], token: str) -> list[str]:
 
 
 def probe_session(lines: list[str], token: str, client_address: str | None = None) -> Session | None:
-    """The session that received the token's message; else the first from the probe's
-    client; else the first that is not the server talking to itself."""
-    found = [s for s in sessions(lines) if s.client_address != "127.0.0.1"]
-    ids = set(queue_ids_for(lines, token))
-    for s in found:
-        if ids & set(s.queue_ids):
-            return s
-    for s in found:
-        if s.client_address == client_address:
-            return s
-    return found[0] if found else None
+    """The session that received the token's message (see postfix_log.pick)."""
+    return pick(sessions(lines), set(queue_ids_for(lines, token)), client_address)
 
 
 def decision(session: Session) -> tuple[str | None, list[str]]:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import time
 
-from .. import hostexec
+from .. import hostexec, waiting
 from ..errors import LabError
 
 MAP = "btree:/var/lib/drac/dracd"
@@ -87,9 +87,6 @@ class Drac:
     def wait_expired(self, address: str, expire: int) -> str:
         """Wait until dracd has removed the entry; the deadline is the expiry plus a grace."""
         start = time.monotonic()
-        deadline = start + expire + EXPIRY_GRACE
-        while self.entry(address):
-            if time.monotonic() > deadline:
-                return f"drac: entry for {address} still present {expire + EXPIRY_GRACE:.0f} s after login (expire={expire}s)"
-            time.sleep(0.2)
+        if not waiting.until(lambda: not self.entry(address), expire + EXPIRY_GRACE):
+            return f"drac: entry for {address} still present {expire + EXPIRY_GRACE:.0f} s after login (expire={expire}s)"
         return f"drac: entry for {address} gone after {time.monotonic() - start:.1f} s (expire={expire}s)"

@@ -4,9 +4,8 @@ postmap, reload and wait until the new configuration really serves connections."
 from __future__ import annotations
 
 import re
-import time
 
-from .. import hostexec
+from .. import hostexec, waiting
 from ..errors import LabError
 from ..scenario import Scenario, parse_main_cf
 from .base import Server
@@ -72,15 +71,13 @@ class PostfixServer(Server):
         old = self.run("pidof smtpd || true").split()
         mark = self.log_mark()
         self.run(["postfix", "reload"])
-        deadline = time.monotonic() + timeout
-        while True:
-            reloaded = any("reload -- version" in line for line in self.log_since(mark))
+        def reloaded() -> bool:
+            logged = any("reload -- version" in line for line in self.log_since(mark))
             alive = self.run("pidof smtpd || true").split() if old else []
-            if reloaded and not set(old) & set(alive):
-                return
-            if time.monotonic() > deadline:
-                raise LabError(f"postfix: configuration not reloaded after {timeout:.0f} s (old smtpd {old}, now {alive})")
-            time.sleep(0.1)
+            return logged and not set(old) & set(alive)
+
+        if not waiting.until(reloaded, timeout, every=0.1):
+            raise LabError(f"postfix: configuration not reloaded after {timeout:.0f} s (smtpd of the old one: {old})")
 
     def before_probe(self, probe, client) -> None:
         """POP-before-SMTP probes: an empty drac map, then the probe's POP3 step."""

@@ -13,7 +13,7 @@ from __future__ import annotations
 import shlex
 import time
 
-from .. import procmail, sendmail_log
+from .. import procmail, sendmail_log, waiting
 from ..scenario import Scenario
 from .base import Server
 
@@ -84,15 +84,14 @@ class SendmailServer(Server):
         """Sendmail's own word on the token's message: its delivery lines (stat=Sent ...).
         For a message procmail quarantined it says "Sent" all the same: the note's "the
         maillog lies" (procmail, not Sendmail, chose the folder)."""
-        deadline = time.monotonic() + CLAIM_WAIT
-        while True:
+        def settled():
             lines = self.run(sendmail_log.grep_message(token, self.log)).splitlines()
-            accepted = sendmail_log.queue_ids_for(lines, token)
-            said = [d.line for d in sendmail_log.deliveries(lines, token)]
-            if said or not accepted or time.monotonic() > deadline:
-                break
-            time.sleep(0.2)
-        return said
+            found = [d.line for d in sendmail_log.deliveries(lines, token)]
+            # done once Sendmail has said something, or if it never took the message at all
+            return (found,) if found or not sendmail_log.queue_ids_for(lines, token) else None
+
+        done = waiting.until(settled, CLAIM_WAIT)
+        return done[0] if done else []
 
     def records(self, token: str) -> list[str]:
         """procmail's LOGFILE entry (LOGABSTRACT) for the message, when the variant keeps one:
