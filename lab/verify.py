@@ -42,37 +42,18 @@ def run_probe(settings: Settings, server: Server, probe: Probe, expected: Outcom
     with ThreadPoolExecutor() as pool:
         marks = pool.map(lambda h: logs.mark(settings, h), dict.fromkeys([target.name, server.kind, "relay"]))
         hops = [m for m in marks if m]
-    server.before_probe(probe, client)
-    options = {"server": target.fqdn, "recipient": rcpt, "token": token, "port": probe.port,
-               "starttls": probe.starttls}
-    if probe.auth:
-        account = topo.user(probe.auth)
-        options.update(user=account.name, password=WRONG_PASSWORD if probe.password == "wrong" else account.password)
+    notes = server.before_probe(probe, client)
     started = time.monotonic()
-    transcript = hostexec.probe(settings, client.name, **options)
+    transcript = hostexec.probe(settings, client.name, **probe_options(probe, topo, target, rcpt, token))
     actual, where, code, stage, evidence = classify(transcript), None, transcript["code"], transcript["stage"], []
     if actual is None:
         found = fate.find(settings, server, token, user, hops)
         actual, where, evidence = found.outcome, found.where, list(found.evidence)
         if found.code is not None:
             code, stage = found.code, found.stage
-    seen, rule = None, None
-    for hop in hops:
-        # the first server's view of the client; the server under test's decision (for mail
-        # via the relay, what it made of the relay's delivery)
-        if hop.host not in (target.name, server.kind):
-            continue
-        peer = client if hop.host == target.name else target
-        facts = hop.reader().session(hop.lines(settings), token, peer.address)
-        if facts is None:
-            continue
-        if hop.host == target.name:
-            seen = facts.client_address
-        if hop.host == server.kind or facts.rule:
-            rule = facts.rule or rule
-        evidence = [line for line in facts.evidence if line not in evidence] + evidence
+    seen, rule, decided = read_decision(settings, hops, token, client, target, server.kind)
     said, kept = server.claims(token), server.records(token)
-    evidence += [line for line in said + kept if line not in evidence]
+    evidence = notes + decided + [line for line in evidence + said + kept if line not in decided]
     warnings = []
     if seen and seen != client.address:
         warnings.append(f"{target.name} logged the client as {seen}, but {client.name}'s own address is "
@@ -87,6 +68,36 @@ def run_probe(settings: Settings, server: Server, probe: Probe, expected: Outcom
         reproduce=f"python -m lab probe {client.name} {probe.id}", evidence=evidence, warnings=warnings,
         claim=said[0] if said else None, records=kept,
     )
+
+
+def probe_options(probe: Probe, topo, target, rcpt: str, token: str) -> dict:
+    """lab-probe's flags for this probe."""
+    options = {"server": target.fqdn, "recipient": rcpt, "token": token, "port": probe.port,
+               "starttls": probe.starttls}
+    if probe.auth:
+        account = topo.user(probe.auth)
+        options.update(user=account.name, password=WRONG_PASSWORD if probe.password == "wrong" else account.password)
+    return options
+
+
+def read_decision(settings, hops: list[logs.Mark], token: str, client, target, server_kind: str):
+    """(client address as the first server logged it, the deciding rule, the log lines):
+    the first server's view of the client, and the server under test's decision (for mail
+    via the relay, what it made of the relay's delivery)."""
+    seen, rule, evidence = None, None, []
+    for hop in hops:
+        if hop.host not in (target.name, server_kind):
+            continue
+        peer = client if hop.host == target.name else target
+        facts = hop.reader().session(hop.lines(settings), token, peer.address)
+        if facts is None:
+            continue
+        if hop.host == target.name:
+            seen = facts.client_address
+        if hop.host == server_kind or facts.rule:
+            rule = facts.rule or rule
+        evidence += [line for line in facts.evidence if line not in evidence]
+    return seen, rule, evidence
 
 
 def reset_helpers(settings: Settings, topo: topology.Topology) -> None:

@@ -88,8 +88,10 @@ class Server:
         return []
 
     # --- hooks a kind may fill in ---------------------------------------------------------
-    def before_probe(self, probe, client) -> None:
-        """Prepare for one probe (e.g. a POP3 login for POP-before-SMTP). Default: nothing."""
+    def before_probe(self, probe, client) -> list[str]:
+        """Prepare for one probe (e.g. a POP3 login for POP-before-SMTP); returns what the
+        lab should show beside the probe's result. Default: nothing to do."""
+        return []
 
     def claims(self, token: str) -> list[str]:
         """Log lines in which the server claims something about the token's message that

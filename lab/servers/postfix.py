@@ -79,13 +79,9 @@ class PostfixServer(Server):
         if not waiting.until(reloaded, timeout, every=0.1):
             raise LabError(f"postfix: configuration not reloaded after {timeout:.0f} s (smtpd of the old one: {old})")
 
-    def before_probe(self, probe, client) -> None:
+    def before_probe(self, probe, client) -> list[str]:
         """POP-before-SMTP probes: an empty drac map, then the probe's POP3 step."""
-        self.pop_notes = self.drac.before(probe.pop, client, self.topo.users[0]) if probe.pop else []
-
-    def claims(self, token: str) -> list[str]:
-        notes, self.pop_notes = self.pop_notes, []
-        return notes
+        return self.drac.before(probe.pop, client, self.topo.users[0]) if probe.pop else []
 
     def versions(self) -> dict:
         out = self.run(
