@@ -4,7 +4,8 @@ import smtplib
 import socket
 import subprocess
 import sys
-import time
+
+from lab import waiting
 
 
 def free_port() -> int:
@@ -18,14 +19,14 @@ def test_publish_forwards_localhost_to_postfix(running_lab):
     proc = subprocess.Popen([sys.executable, "-m", "lab", "publish", f"postfix:25={port}"],
                             stdout=subprocess.PIPE, text=True)
     try:
-        deadline = time.monotonic() + 15
-        while True:
+        def connected():
             try:
-                smtp = smtplib.SMTP("127.0.0.1", port, timeout=10)
-                break
+                return smtplib.SMTP("127.0.0.1", port, timeout=10)
             except ConnectionRefusedError:
-                assert time.monotonic() < deadline and proc.poll() is None, "the forwarder never listened"
-                time.sleep(0.1)
+                return None
+
+        smtp = waiting.until(lambda: connected() or proc.poll() is not None, 15, every=0.1)
+        assert isinstance(smtp, smtplib.SMTP), "the forwarder never listened"
         code, reply = smtp.ehlo("desktop.example")
         smtp.quit()
         assert code == 250 and reply.startswith(b"postfix.lab.example")
