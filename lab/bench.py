@@ -15,8 +15,15 @@ import subprocess
 import time
 from datetime import datetime, timezone
 
-from . import engine, images, lifecycle, scenario, servers, settings, topology, verify
-from .results import RESULTS_DIR
+from lab.runtime import engine
+from lab.runtime import images
+from lab.runtime import lifecycle
+from lab.model import scenario
+from lab import servers
+from lab.model import settings
+from lab.model import topology
+from lab.verify import variant as verify
+from lab.model.results import RESULTS_DIR
 
 UNITS = {"B": 1, "KiB": 1024, "MiB": 1024**2, "GiB": 1024**3, "kB": 1000, "MB": 1000**2, "GB": 1000**3}
 

@@ -6,8 +6,10 @@ import argparse
 import os
 import sys
 
-from . import lifecycle, render, settings
-from .errors import LabError
+from lab.runtime import lifecycle
+from lab.views import lab_screen as render
+from lab.model import settings
+from lab.errors import LabError
 
 # where each host keeps its logs (make logs-<host>)
 LOG_FILES = {
@@ -36,7 +38,7 @@ def cmd_status(args) -> int:
 
 
 def cmd_build(args) -> int:
-    from . import images
+    from lab.runtime import images
 
     for b in images.build_all(settings.load()):
         print(f"{b.image}: {'built in %s s' % b.seconds if b.built else 'up to date'}")
@@ -44,7 +46,8 @@ def cmd_build(args) -> int:
 
 
 def cmd_list(args) -> int:
-    from . import scenario, topology
+    from lab.model import scenario
+    from lab.model import topology
 
     for s in scenario.load_all(topology.load(settings.load())):
         print(f"{s.id:24} {s.server:9} {s.title}")
@@ -52,7 +55,8 @@ def cmd_list(args) -> int:
 
 
 def cmd_show(args) -> int:
-    from . import scenario, topology
+    from lab.model import scenario
+    from lab.model import topology
 
     topo = topology.load(settings.load())
     s = scenario.find(args.variant, topo).rendered(topo)
@@ -70,8 +74,11 @@ def cmd_show(args) -> int:
 
 
 def cmd_verify(args) -> int:
-    from . import results, scenario, topology, verify
-    from .render_run import details, markdown, summary, table
+    from lab.model import results
+    from lab.model import scenario
+    from lab.model import topology
+    from lab.verify import variant as verify
+    from lab.views.run_table import details, markdown, summary, table
 
     chosen = args.variants or scenario.ids()
     topology.load(settings.load())
@@ -89,7 +96,7 @@ def cmd_verify(args) -> int:
 
 
 def cmd_apply(args) -> int:
-    from . import verify
+    from lab.verify import variant as verify
 
     print(f"applied {verify.apply_variant(args.variant)}; try it by hand: make shell-outside")
     return 0
@@ -98,7 +105,10 @@ def cmd_apply(args) -> int:
 def cmd_probe(args) -> int:
     import json
 
-    from . import scenario, servers, topology, verify
+    from lab.model import scenario
+    from lab import servers
+    from lab.model import topology
+    from lab.verify import variant as verify
 
     s = settings.load()
     topo = topology.load(s)
@@ -125,7 +135,7 @@ def cmd_probe(args) -> int:
 
 
 def cmd_publish(args) -> int:
-    from . import publish
+    from lab.runtime import publish
 
     publish.run(settings.load(), args.forwards)
     return 0

@@ -9,7 +9,9 @@ import pytest
 
 os.environ.setdefault("TESTCONTAINERS_RYUK_DISABLED", "true")  # its image cannot be pulled here
 
-from lab import engine, lifecycle, settings  # noqa: E402
+from lab.runtime import engine  # noqa: E402
+from lab.runtime import lifecycle  # noqa: E402
+from lab.model import settings  # noqa: E402
 from lab.errors import LabError  # noqa: E402
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..errors import LabError
+from lab.errors import LabError
 from .base import Server
 from .postfix import PostfixServer
 from .sendmail import SendmailServer

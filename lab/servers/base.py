@@ -5,13 +5,13 @@ from __future__ import annotations
 
 import shlex
 
-from .. import hostexec
-from ..errors import LabError
-from ..settings import Settings
-from ..topology import Host, Topology
+from lab.runtime import hostexec
+from lab.errors import LabError
+from lab.model.settings import Settings
+from lab.model.topology import Host, Topology
 
 ORIGINALS = "/var/lib/lab/originals"  # what a variant's files replaced, to restore on reset
-from ..lifecycle import VARIANT_FILE  # noqa: E402
+from lab.runtime.lifecycle import VARIANT_FILE  # noqa: E402
 
 
 class Server:

@@ -6,8 +6,9 @@ from __future__ import annotations
 import json
 import time
 
-from .. import hostexec, waiting
-from ..errors import LabError
+from lab.runtime import hostexec
+from lab import waiting
+from lab.errors import LabError
 
 MAP = "btree:/var/lib/drac/dracd"
 CONF = "/etc/drac/dracd.conf"

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import re
 
-from .. import hostexec, waiting
-from ..errors import LabError
-from ..scenario import Scenario, parse_main_cf
+from lab.runtime import hostexec
+from lab import waiting
+from lab.errors import LabError
+from lab.model.scenario import Scenario, parse_main_cf
 from .base import Server
 from .drac import Drac
 

@@ -13,8 +13,10 @@ from __future__ import annotations
 import shlex
 import time
 
-from .. import procmail, sendmail_log, waiting
-from ..scenario import Scenario
+from lab.maillogs import procmail
+from lab.maillogs import sendmail as sendmail_log
+from lab import waiting
+from lab.model.scenario import Scenario
 from .base import Server
 
 BASELINE = "/etc/mail/baseline"

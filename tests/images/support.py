@@ -36,7 +36,7 @@ POLL = 0.2  # seconds between two looks
 def build_image(name):
     """The tag of an up-to-date image of images/<name> (built only when it changed)."""
     try:
-        from lab.images import ensure_built
+        from lab.runtime.images import ensure_built
     except ImportError:
         subprocess.run(["docker", "build", "-q", "-t", f"smtplab-{name}", f"images/{name}"],
                        cwd=ROOT, check=True, stdout=subprocess.DEVNULL)

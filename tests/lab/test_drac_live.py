@@ -5,8 +5,9 @@ import time
 
 import pytest
 
-from lab import hostexec, verify
-from lab.settings import ROOT
+from lab.runtime import hostexec
+from lab.verify import variant as verify
+from lab.model.settings import ROOT
 from lab.servers.postfix import PostfixServer
 
 PROBE = "pop-before-smtp-on"

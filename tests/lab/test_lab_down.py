@@ -5,7 +5,9 @@ import uuid
 
 import docker.errors
 
-from lab import engine, lifecycle, settings
+from lab.runtime import engine
+from lab.runtime import lifecycle
+from lab.model import settings
 
 PROJECT = "com.docker.compose.project"
 

@@ -4,7 +4,8 @@ import uuid
 
 import pytest
 
-from lab import hostexec, verify
+from lab.runtime import hostexec
+from lab.verify import variant as verify
 
 
 @pytest.fixture(scope="module", autouse=True)

@@ -5,8 +5,13 @@ agrees with the lab's reading of the recipe, switching servers leaks nothing, re
 
 import pytest
 
-from lab import hostexec, procmail, scenario, servers, topology, verify
-from lab.settings import ROOT
+from lab.runtime import hostexec
+from lab.maillogs import procmail
+from lab.model import scenario
+from lab import servers
+from lab.model import topology
+from lab.verify import variant as verify
+from lab.model.settings import ROOT
 
 RECORDED = ROOT / "tests" / "unit" / "recorded" / "sendmail"
 

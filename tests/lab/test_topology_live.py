@@ -2,7 +2,8 @@
 
 import pytest
 
-from lab import engine, hostexec
+from lab.runtime import engine
+from lab.runtime import hostexec
 
 pytestmark = pytest.mark.usefixtures("running_lab")
 

@@ -3,7 +3,11 @@ second run gives the same table, and switching variants leaks nothing."""
 
 import pytest
 
-from lab import scenario, servers, settings, topology, verify
+from lab.model import scenario
+from lab import servers
+from lab.model import settings
+from lab.model import topology
+from lab.verify import variant as verify
 
 TOPO = topology.load(settings.load())
 RUNNABLE = [v for v in scenario.ids() if scenario.find(v, TOPO).server in servers.ADAPTERS]

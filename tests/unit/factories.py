@@ -1,6 +1,6 @@
 """Result objects for tests that render or store them without running a lab."""
 
-from lab import results
+from lab.model import results
 
 
 def probe(name, expected, actual, seen="198.51.100.200"):

@@ -2,7 +2,7 @@ from pathlib import Path
 
 import pytest
 
-from lab import baseimage
+from lab.runtime import baseimage
 from lab.errors import LabError
 
 

@@ -1,6 +1,9 @@
 import pytest
 
-from lab import cli, compose, engine, network_check
+from lab import cli
+from lab.runtime import compose
+from lab.runtime import engine
+from lab.runtime import network_check
 from lab.errors import LabError
 
 

@@ -2,8 +2,8 @@
 
 import pytest
 
-from lab import postfix_log
-from lab.outcomes import Outcome, classify
+from lab.maillogs import postfix as postfix_log
+from lab.model.outcomes import Outcome, classify
 
 
 def transcript(stage, code, accepted=False):

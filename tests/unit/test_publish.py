@@ -1,6 +1,8 @@
 import pytest
 
-from lab import publish, settings, topology
+from lab.runtime import publish
+from lab.model import settings
+from lab.model import topology
 from lab.errors import LabError
 
 TOPO = topology.load(settings.load({}))

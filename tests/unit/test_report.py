@@ -1,6 +1,8 @@
 from factories import probe, run
 
-from lab import report, settings, topology
+from lab.views import report
+from lab.model import settings
+from lab.model import topology
 
 TOPO = topology.load(settings.load({}))
 

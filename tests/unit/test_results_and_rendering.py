@@ -6,7 +6,8 @@ from rich.console import Console
 
 from factories import probe, run
 
-from lab import render_run, results
+from lab.views import run_table as render_run
+from lab.model import results
 
 PROBE_KEYS = {"probe", "client", "client_address", "client_address_seen", "recipient", "token", "expected",
               "actual", "ok", "code", "stage", "rule", "fate", "transcript", "seconds"}

@@ -4,7 +4,9 @@ import textwrap
 
 import pytest
 
-from lab import scenario, settings, topology
+from lab.model import scenario
+from lab.model import settings
+from lab.model import topology
 from lab.errors import LabError
 
 GOOD = """\

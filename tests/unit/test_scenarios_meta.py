@@ -3,8 +3,10 @@ a planned one, runs probes on hosts that exist, expects an outcome for each, and
 
 import pytest
 
-from lab import scenario, settings, topology
-from lab.outcomes import WORDS
+from lab.model import scenario
+from lab.model import settings
+from lab.model import topology
+from lab.model.outcomes import WORDS
 
 TOPO = topology.load(settings.load({}))
 IDS = scenario.ids()

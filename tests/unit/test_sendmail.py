@@ -12,7 +12,13 @@ from pathlib import Path
 import pytest
 from rich.console import Console
 
-from lab import procmail, render_run, results, scenario, sendmail_log, settings, topology
+from lab.maillogs import procmail
+from lab.views import run_table as render_run
+from lab.model import results
+from lab.model import scenario
+from lab.maillogs import sendmail as sendmail_log
+from lab.model import settings
+from lab.model import topology
 
 RECORDED = Path(__file__).with_name("recorded") / "sendmail"
 RELAY = "100.64.8.10"  # the relay's address in the lab the files were recorded in

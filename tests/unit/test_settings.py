@@ -1,6 +1,6 @@
 import pytest
 
-from lab import settings
+from lab.model import settings
 from lab.errors import LabError
 
 

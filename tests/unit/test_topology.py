@@ -4,7 +4,8 @@ import ipaddress
 
 import pytest
 
-from lab import settings, topology
+from lab.model import settings
+from lab.model import topology
 from lab.errors import LabError
 
 

@@ -8,11 +8,18 @@ import uuid
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timezone
 
-from . import fate, hostexec, lifecycle, logs, results, scenario, servers, topology
-from .outcomes import Outcome, classify
-from .scenario import Probe, Scenario
-from .servers.base import Server
-from .settings import Settings, load
+from lab.verify import fate
+from lab.runtime import hostexec
+from lab.runtime import lifecycle
+from lab.maillogs import reader as logs
+from lab.model import results
+from lab.model import scenario
+from lab import servers
+from lab.model import topology
+from lab.model.outcomes import Outcome, classify
+from lab.model.scenario import Probe, Scenario
+from lab.servers.base import Server
+from lab.model.settings import Settings, load
 
 REMOTE_RECIPIENT = "carol@remote.example"
 WRONG_PASSWORD = "not-the-password"

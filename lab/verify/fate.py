@@ -8,10 +8,11 @@ import re
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
-from . import hostexec, waiting
-from .logs import Mark
-from .outcomes import Outcome
-from .servers.base import Server
+from lab.runtime import hostexec
+from lab import waiting
+from lab.maillogs.reader import Mark
+from lab.model.outcomes import Outcome
+from lab.servers.base import Server
 
 SINK = ["/var/mail/sink/Maildir"]
 FATE_TIMEOUT = 20.0

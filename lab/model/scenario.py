@@ -9,13 +9,13 @@ from pathlib import Path
 
 import yaml
 
-from .errors import LabError
-from .outcomes import WORDS, Outcome
-from .settings import ROOT
-from .topology import Topology
+from lab.errors import LabError
+from lab.model.outcomes import WORDS, Outcome
+from lab.model.settings import ROOT
+from lab.model.topology import Topology
 
 SCENARIO_DIR = ROOT / "scenarios"
-PROBE_PLAN = Path(__file__).with_name("probe_plan.yaml")
+PROBE_PLAN = Path(__file__).parents[1] / "probe_plan.yaml"
 SERVERS = ("postfix", "sendmail")
 PLACEHOLDER = re.compile(r"\{\{\s*([a-z]+)(?:\.(address|fqdn))?\s*\}\}")
 _ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import ipaddress
 import subprocess
 
-from .errors import LabError
+from lab.errors import LabError
 
 
 def find_overlap(ours: dict[str, str], others: list[tuple[str, str]]) -> str | None:
@@ -41,7 +41,7 @@ def host_routes() -> list[tuple[str, str]]:
 
 def docker_networks() -> list[tuple[str, str, str]]:
     """(project label or '', name, subnet) for every Docker network with a subnet."""
-    from . import engine
+    from lab.runtime import engine
 
     found = []
     for net in engine.client().networks.list():

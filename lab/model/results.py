@@ -9,7 +9,7 @@ import json
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from .settings import ROOT
+from lab.model.settings import ROOT
 
 SCHEMA = 1
 RESULTS_DIR = ROOT / "results"

@@ -8,9 +8,14 @@ import time
 import docker.errors
 from dataclasses import dataclass, field
 
-from . import compose, engine, images, network_check, topology, waiting
-from .errors import LabError
-from .settings import Settings, load
+from lab.runtime import compose
+from lab.runtime import engine
+from lab.runtime import images
+from lab.runtime import network_check
+from lab.model import topology
+from lab import waiting
+from lab.errors import LabError
+from lab.model.settings import Settings, load
 
 HEALTH_TIMEOUT = 180.0
 

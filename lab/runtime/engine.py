@@ -8,7 +8,7 @@ from functools import lru_cache
 import docker
 import docker.errors
 
-from .errors import LabError
+from lab.errors import LabError
 
 PROJECT_LABEL = "com.docker.compose.project"
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
-from .errors import LabError
+from lab.errors import LabError
 
 DEBIAN_TAG = re.compile(r"^(?:docker\.io/)?(?:library/)?debian:(?P<suite>[a-z]+)(?:-slim)?$")
 
@@ -151,7 +151,7 @@ def bootstrap(plan: BaseImagePlan, say: Callable[[str], None]) -> None:
 
 
 def ensure(image: str, say: Callable[[str], None]) -> BaseImagePlan:
-    from . import engine
+    from lab.runtime import engine
 
     suite = suite_of(image) or ""
     plan = decide(

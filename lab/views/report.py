@@ -10,10 +10,12 @@ from pathlib import Path
 
 from jinja2 import Environment, PackageLoader
 
-from . import scenario, settings, topology
-from .errors import LabError
-from .render_run import lies, said, short_fate
-from .results import RESULTS_DIR, RunResult
+from lab.model import scenario
+from lab.model import settings
+from lab.model import topology
+from lab.errors import LabError
+from lab.views.run_table import lies, said, short_fate
+from lab.model.results import RESULTS_DIR, RunResult
 
 BOX_W, BOX_H, GAP = 180, 44, 16
 
@@ -57,7 +59,7 @@ def load_runs(directory: Path = RESULTS_DIR) -> list[RunResult]:
 
 
 def render(runs: list[RunResult], topo: topology.Topology) -> str:
-    env = Environment(loader=PackageLoader("lab", "templates"), autoescape=True)
+    env = Environment(loader=PackageLoader("lab.views", "templates"), autoescape=True)
     env.filters.update(short_fate=short_fate, said=said, lies=lies)
     return env.get_template("report.html.j2").render(
         runs=runs, topo=topo, svg=topology_svg(topo),

@@ -7,8 +7,8 @@ import shutil
 import subprocess
 from dataclasses import dataclass
 
-from .errors import LabError
-from .settings import Settings
+from lab.errors import LabError
+from lab.model.settings import Settings
 
 
 def _answers(command: list[str]) -> bool:

@@ -8,7 +8,7 @@ from rich import box
 from rich.console import Console
 from rich.table import Table
 
-from .lifecycle import DownResult, StatusResult, UpResult
+from lab.runtime.lifecycle import DownResult, StatusResult, UpResult
 
 console = Console(highlight=False, width=None if sys.stdout.isatty() else 200)
 

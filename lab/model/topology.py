@@ -9,8 +9,8 @@ from functools import cached_property, lru_cache
 
 import yaml
 
-from .errors import LabError
-from .settings import Settings
+from lab.errors import LabError
+from lab.model.settings import Settings
 
 _VAR = re.compile(r"\$\{(?P<name>[A-Za-z_][A-Za-z0-9_]*)(?::?-(?P<default>[^}]*))?\}")
 

@@ -12,9 +12,9 @@ import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
-from .errors import LabError
+from lab.errors import LabError
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_NAME = "smtplab"
 DEFAULT_INTERNET_NET = "198.51.100"  # documentation range, RFC 5737
 DEFAULT_LAN_NET = "10.77.0"

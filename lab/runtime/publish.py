@@ -10,9 +10,10 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass
 
-from . import lifecycle, topology
-from .errors import LabError
-from .settings import Settings
+from lab.runtime import lifecycle
+from lab.model import topology
+from lab.errors import LabError
+from lab.model.settings import Settings
 
 DEFAULTS = ("postfix:25=2525", "postfix:110=1110", "sendmail:25=2526")
 

@@ -8,7 +8,7 @@ import re
 from rich import box
 from rich.table import Table
 
-from .results import ProbeResult, RunResult
+from lab.model.results import ProbeResult, RunResult
 
 COLUMNS = ("probe", "from", "expected", "actual", "code", "stage", "decided by", "client seen as", "fate",
            "maillog says")

@@ -9,9 +9,10 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import baseimage, engine
-from .errors import LabError
-from .settings import Settings, load
+from lab.runtime import baseimage
+from lab.runtime import engine
+from lab.errors import LabError
+from lab.model.settings import Settings, load
 
 SOURCE_LABEL = "org.smtplab.source"
 

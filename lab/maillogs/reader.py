@@ -6,8 +6,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from . import hostexec, postfix_log, sendmail_log
-from .postfix_log import Delivery
+from lab.runtime import hostexec
+from lab.maillogs import postfix as postfix_log
+from lab.maillogs import sendmail as sendmail_log
+from lab.maillogs.postfix import Delivery
 
 
 @dataclass

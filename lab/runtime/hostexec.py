@@ -8,11 +8,12 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import lifecycle, waiting
-from .errors import LabError
-from .settings import Settings
+from lab.runtime import lifecycle
+from lab import waiting
+from lab.errors import LabError
+from lab.model.settings import Settings
 
-PROBE_SOURCE = Path(__file__).with_name("probe.py")
+PROBE_SOURCE = Path(__file__).parents[1] / "probe.py"  # lab/probe.py: compose mounts it as lab-probe
 
 
 @dataclass(frozen=True)
