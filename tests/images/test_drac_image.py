@@ -2,7 +2,6 @@
 writes read back by Postfix's own `postmap -q`, the Dovecot POP3 hook, the allow list
 seen from a host that is not on it (this test process), and garbage that never kills it."""
 
-import os
 import poplib
 import socket
 import struct
@@ -29,7 +28,7 @@ def lookup(server, key):
 def call(server, proc=drac.PROC_NULL, args=b"", proto="udp", **kw):
     port = drac.getport(server.ip, proto)
     assert port, "program 900101 is not registered with rpcbind"
-    message = drac.Call(int.from_bytes(os.urandom(4), "big"), kw.pop("prog", drac.PROGRAM),
+    message = drac.Call(drac.next_xid(), kw.pop("prog", drac.PROGRAM),
                         kw.pop("vers", drac.VERSION), proc, args)
     return (drac.call_tcp if proto == "tcp" else drac.call_udp)(server.ip, port, message)
 

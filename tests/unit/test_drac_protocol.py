@@ -1,15 +1,21 @@
 """dracd's own logic, no Docker: the XDR/RPC wire format of calls and replies (every error
-reply included), the allow list, expiry arithmetic. The module is the one the image runs."""
+reply included), credentials, the client's xids and deadline, the allow list, expiry
+arithmetic. The module is the one the image runs."""
 
+import importlib.machinery
+import importlib.util
 import ipaddress
 import socket
 import struct
 import sys
+import threading
+import time
 from pathlib import Path
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).parents[2] / "images" / "postfix" / "drac"))
+DRAC = Path(__file__).parents[2] / "images" / "postfix" / "drac"
+sys.path.insert(0, str(DRAC))
 import drac  # noqa: E402
 
 ADDRESS = "198.51.100.200"
@@ -22,8 +28,13 @@ def add_call(args=ipaddress.IPv4Address(ADDRESS).packed, **kw):
 
 def serve(data, result=drac.ADD_OK):
     added = []
-    reply, what = drac.answer(data, lambda a: added.append(a) or result)
+    reply, what, _ = drac.answer(data, lambda a: added.append(a) or result)
     return (drac.decode_reply(reply) if reply is not None else None), what, added
+
+
+def auth_error(reply):
+    assert (reply.xid, reply.accepted, reply.stat) == (0x1234, False, drac.AUTH_ERROR)
+    return struct.unpack(">I", reply.body)[0]
 
 
 def test_a_call_is_encoded_word_by_word_and_decodes_back():
@@ -72,6 +83,52 @@ def test_an_oversized_credential_is_denied_with_auth_badcred():
     reply, _, added = serve(add_call(cred=(1, b"x" * 401)))
     assert (reply.accepted, reply.stat, struct.unpack(">I", reply.body)[0]) == (False, drac.AUTH_ERROR, drac.AUTH_BADCRED)
     assert added == []
+
+
+UNIX = drac.AuthSys(stamp=0x5F5E100, machinename="pop.lab.example", uid=0, gid=0, gids=tuple(range(16)))
+
+
+def test_an_auth_unix_credential_is_parsed_and_accepted():
+    body = drac.encode_authsys(UNIX)
+    assert body[:8] == struct.pack(">II", 0x5F5E100, 15) and body[8:24] == b"pop.lab.example\0"
+    assert drac.decode_authsys(body) == UNIX
+    reply, what, added = serve(add_call(cred=(drac.AUTH_UNIX, body)))
+    assert (reply.accepted, reply.stat, reply.result(), added) == (True, drac.SUCCESS, drac.ADD_OK, [ADDRESS])
+
+
+GOOD = drac.encode_authsys(drac.AuthSys(1, "h", 0, 0, (0,)))
+
+
+@pytest.mark.parametrize("body", [
+    b"",  # no authsys_parms at all
+    GOOD[:-4],  # gids cut short
+    GOOD + b"\0\0\0\0",  # bytes after authsys_parms
+    struct.pack(">II", 1, 256) + b"h" * 256 + struct.pack(">3I", 0, 0, 0),  # machinename<255>
+    drac.encode_authsys(drac.AuthSys(1, "h", 0, 0, tuple(range(17)))),  # gids<16>
+])
+def test_a_malformed_auth_unix_credential_is_denied_with_auth_badcred(body):
+    reply, what, added = serve(add_call(cred=(drac.AUTH_UNIX, body)))
+    assert auth_error(reply) == drac.AUTH_BADCRED and what.startswith("AUTH_BADCRED") and added == []
+
+
+@pytest.mark.parametrize("flavor", [2, 3, 6])  # AUTH_SHORT, AUTH_DH, RPCSEC_GSS
+def test_any_other_credential_flavor_is_denied_with_auth_rejectedcred(flavor):
+    reply, what, added = serve(add_call(cred=(flavor, b"\0" * 8), prog=100003))  # before the program check
+    assert auth_error(reply) == drac.AUTH_REJECTEDCRED and what.startswith("AUTH_REJECTEDCRED") and added == []
+
+
+def test_an_oversized_verifier_is_denied_with_auth_badverf():
+    reply, what, added = serve(add_call(cred=(drac.AUTH_UNIX, GOOD), verf=(0, b"v" * 401)))
+    assert auth_error(reply) == drac.AUTH_BADVERF and what.startswith("AUTH_BADVERF") and added == []
+    reply, _, added = serve(add_call(verf=(0, b"v" * 400)))  # at the limit: fine
+    assert (reply.accepted, reply.stat, added) == (True, drac.SUCCESS, [ADDRESS])
+
+
+def test_only_errors_are_worth_a_log_line():
+    assert drac.answer(add_call(), lambda a: drac.ADD_OK).routine
+    assert drac.answer(add_call(args=b"", proc=drac.PROC_NULL), lambda a: 0).routine
+    assert not drac.answer(add_call(proc=7), lambda a: 0).routine
+    assert not drac.answer(b"", lambda a: 0).routine
 
 
 @pytest.mark.parametrize("data", [
@@ -128,3 +185,63 @@ def test_expiry_arithmetic():
     assert keep == {"10.0.0.2": 2500} and gone == ["10.0.0.1", "10.0.0.3"]
     assert drac.next_expiry(keep, expire) == 4300
     assert drac.next_expiry({}, expire) is None
+
+
+# --- the client -------------------------------------------------------------------------
+def test_xids_come_from_one_counter_unique_and_increasing():
+    xids = [drac.next_xid() for _ in range(1000)]
+    assert xids == sorted(set(xids)) and xids[-1] - xids[0] == 999
+    assert all(0 <= x < 2**32 for x in xids)
+
+
+@pytest.fixture
+def silent():
+    """A UDP socket on 127.0.0.1 that reads every datagram and never answers:
+    (its port, the datagrams heard)."""
+    heard, stop = [], threading.Event()
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        sock.settimeout(0.02)
+
+        def listen():
+            while not stop.is_set():
+                try:
+                    heard.append(sock.recv(65535))
+                except socket.timeout:
+                    pass
+
+        thread = threading.Thread(target=listen, daemon=True)
+        thread.start()
+        yield sock.getsockname()[1], heard
+        stop.set()
+        thread.join()
+
+
+def test_the_udp_client_retransmits_then_gives_up_at_its_deadline(silent):
+    port, heard = silent
+    call = drac.Call(drac.next_xid(), drac.PROGRAM, drac.VERSION, drac.PROC_NULL)
+    started = time.monotonic()
+    with pytest.raises(drac.NoAnswer, match=f"no answer from 127.0.0.1 port {port} .* within 0.5 s"):
+        drac.call_udp("127.0.0.1", port, call, timeout=0.5, retry=0.1)
+    assert 0.5 <= time.monotonic() - started < 1.5
+    time.sleep(0.05)
+    assert len(heard) >= 4 and set(heard) == {drac.encode_call(call)}  # the same call, the same xid
+
+
+def test_dracauth_fails_with_one_line_naming_the_server_when_its_deadline_passes(silent, monkeypatch, capsys):
+    port, heard = silent
+    monkeypatch.setattr(sys, "path", list(sys.path))  # dracauth adds the image's library path
+    loader = importlib.machinery.SourceFileLoader("dracauth", str(DRAC / "dracauth"))
+    dracauth = importlib.util.module_from_spec(importlib.util.spec_from_loader("dracauth", loader))
+    loader.exec_module(dracauth)
+    monkeypatch.setattr(dracauth, "TIMEOUT", 0.5)
+    monkeypatch.setattr(drac, "PMAP_PORT", port)  # "rpcbind" is the silent socket
+    before = drac.next_xid()
+    started = time.monotonic()
+    assert dracauth.main(["localhost", ADDRESS]) == 4
+    assert time.monotonic() - started < 1.5
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and err.startswith(f"dracauth: localhost: no answer from 127.0.0.1 port {port}"), err
+    time.sleep(0.05)
+    assert {drac.Reader(d).uint() for d in heard} == {before + 1}  # every retransmission: the next xid
+    assert drac.next_xid() == before + 2

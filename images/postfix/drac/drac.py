@@ -7,11 +7,15 @@ dracauth and the healthcheck import this file.
 
 from __future__ import annotations
 
+import errno
 import ipaddress
+import itertools
 import os
 import socket
 import struct
+import time
 from dataclasses import dataclass
+from typing import NamedTuple
 
 PROGRAM, VERSION = 900101, 1
 PROC_NULL, PROC_ADD = 0, 1
@@ -22,8 +26,12 @@ CALL, REPLY = 0, 1
 MSG_ACCEPTED, MSG_DENIED = 0, 1
 SUCCESS, PROG_UNAVAIL, PROG_MISMATCH, PROC_UNAVAIL, GARBAGE_ARGS, SYSTEM_ERR = range(6)
 RPC_MISMATCH, AUTH_ERROR = 0, 1
-AUTH_BADCRED = 1
-MAX_AUTH = 400  # RFC 5531: opaque_auth body<400>
+AUTH_OK, AUTH_BADCRED, AUTH_REJECTEDCRED, AUTH_BADVERF = range(4)  # RFC 5531 section 9, auth_stat
+AUTH_WORDS = {AUTH_BADCRED: "AUTH_BADCRED", AUTH_REJECTEDCRED: "AUTH_REJECTEDCRED", AUTH_BADVERF: "AUTH_BADVERF"}
+AUTH_NONE, AUTH_SYS = 0, 1  # RFC 5531 sections 10.1, 10.2 (AUTH_SYS is RFC 1057's AUTH_UNIX)
+AUTH_UNIX = AUTH_SYS
+MAX_AUTH = 400  # RFC 5531 section 8.2: opaque_auth body<MAX_AUTH_BYTES = 400>
+MAX_MACHINENAME, MAX_GIDS = 255, 16  # RFC 5531 section 10.2: machinename<255>, gids<16>
 MAX_RECORD = 8192  # bytes in one call; larger ones are dropped
 PMAP_PROGRAM, PMAP_VERSION, PMAP_PORT = 100000, 2, 111
 PMAPPROC_SET, PMAPPROC_UNSET, PMAPPROC_GETPORT = 1, 2, 3
@@ -32,6 +40,19 @@ IPPROTO = {"udp": 17, "tcp": 6}
 
 class Garbage(Exception):
     """A message too short or malformed to answer."""
+
+
+class AuthError(Exception):
+    """A call with a well-formed header whose credential or verifier is refused: answered
+    MSG_DENIED / AUTH_ERROR with `stat` (RFC 5531 section 9, reject_stat)."""
+
+    def __init__(self, stat: int, why: str):
+        super().__init__(why)
+        self.stat = stat
+
+
+class NoAnswer(TimeoutError):
+    """No reply from an RPC server before the client's deadline."""
 
 
 # --- XDR -------------------------------------------------------------------------------
@@ -54,9 +75,14 @@ class Reader:
         return struct.unpack_from(">I", self.data, self.pos - 4)[0]
 
     def opaque(self, limit: int) -> bytes:
+        """RFC 4506 section 4.10: variable-length opaque (or string) of at most `limit` bytes."""
         size = self.uint()
         if size > limit:
             raise Garbage(f"opaque of {size} bytes (limit {limit})")
+        return self.fixed(size)
+
+    def fixed(self, size: int) -> bytes:
+        """RFC 4506 section 4.9: `size` bytes, padded to a multiple of four."""
         end = self.pos + size + (-size % 4)
         if end > len(self.data):
             raise Garbage(f"truncated opaque at byte {self.pos}")
@@ -65,6 +91,60 @@ class Reader:
 
     def rest(self) -> bytes:
         return self.data[self.pos:]
+
+
+# --- credentials (RFC 5531 sections 8.2, 9, 10) ----------------------------------------
+@dataclass(frozen=True)
+class AuthSys:
+    """RFC 5531 section 10.2 authsys_parms (RFC 1057 section 9.2 authunix_parms)."""
+    stamp: int = 0
+    machinename: str = ""
+    uid: int = 0
+    gid: int = 0
+    gids: tuple[int, ...] = ()
+
+
+def encode_authsys(parms: AuthSys) -> bytes:
+    return (_uints(parms.stamp) + _opaque(parms.machinename.encode()) + _uints(parms.uid, parms.gid, len(parms.gids))
+            + _uints(*parms.gids))
+
+
+def decode_authsys(body: bytes) -> AuthSys:
+    """authsys_parms filling the whole body; Garbage if the body is anything else."""
+    r = Reader(body)
+    stamp, machinename = r.uint(), r.opaque(MAX_MACHINENAME).decode(errors="replace")
+    uid, gid, count = r.uint(), r.uint(), r.uint()
+    if count > MAX_GIDS:
+        raise Garbage(f"{count} gids (limit {MAX_GIDS})")
+    gids = tuple(r.uint() for _ in range(count))
+    if r.rest():
+        raise Garbage(f"{len(r.rest())} bytes after authsys_parms")
+    return AuthSys(stamp, machinename, uid, gid, gids)
+
+
+def authenticate(cred: tuple[int, bytes]) -> int:
+    """The auth_stat for a call's credential: AUTH_NONE, and AUTH_SYS whose body parses,
+    are AUTH_OK (like drac, the daemon trusts the caller's address, not its uid); a
+    malformed AUTH_SYS is AUTH_BADCRED; every other flavor (AUTH_DH, RPCSEC_GSS, ...) is
+    AUTH_REJECTEDCRED. The verifier of either flavor is not checked (RFC 5531 10.1, 10.2)."""
+    flavor, body = cred
+    if flavor == AUTH_NONE:
+        return AUTH_OK
+    if flavor != AUTH_SYS:
+        return AUTH_REJECTEDCRED
+    try:
+        decode_authsys(body)
+    except Garbage:
+        return AUTH_BADCRED
+    return AUTH_OK
+
+
+def _opaque_auth(r: Reader, too_long: int) -> tuple[int, bytes]:
+    """RFC 5531 section 8.2 opaque_auth; a body over MAX_AUTH bytes is AuthError(too_long)."""
+    flavor, size = r.uint(), r.uint()
+    if size > MAX_AUTH:
+        raise AuthError(too_long, f"{size}-byte body (limit {MAX_AUTH})")
+    return flavor, r.fixed(size)
 
 
 # --- RPC messages ----------------------------------------------------------------------
@@ -86,15 +166,16 @@ def encode_call(call: Call) -> bytes:
 
 
 def decode_call(data: bytes) -> Call:
-    """A call; Garbage if it is not one. An oversized credential is Garbage too, but
-    after xid and rpcvers were read (see answer())."""
+    """A call; Garbage if it is not one. AuthError (AUTH_BADCRED, AUTH_BADVERF) when the
+    credential or the verifier is longer than MAX_AUTH: the header is whole, so it can be
+    answered (see answer())."""
     r = Reader(data)
     xid, mtype, rpcvers = r.uint(), r.uint(), r.uint()
     if mtype != CALL:
         raise Garbage(f"message type {mtype} is not a call")
     prog, vers, proc = r.uint(), r.uint(), r.uint()
-    cred = (r.uint(), r.opaque(MAX_AUTH))
-    verf = (r.uint(), r.opaque(MAX_AUTH))
+    cred = _opaque_auth(r, AUTH_BADCRED)
+    verf = _opaque_auth(r, AUTH_BADVERF)
     return Call(xid, prog, vers, proc, r.rest(), rpcvers, cred, verf)
 
 
@@ -137,38 +218,48 @@ def decode_reply(data: bytes) -> Reply:
 
 
 # --- the server's answer to one message ---------------------------------------------------
-def answer(data: bytes, add) -> tuple[bytes | None, str]:
-    """(reply or None to drop, what happened). `add(address) -> drac_add_stat` does the
-    work of DRACPROC_ADD; everything else is decided here."""
+class Answer(NamedTuple):
+    reply: bytes | None  # None: drop the message, send nothing
+    what: str  # what happened, for the log
+    routine: bool = False  # a NULL or an ADD (which dracd logs itself): nothing to log
+
+
+def answer(data: bytes, add) -> Answer:
+    """The reply to one message. `add(address) -> drac_add_stat` does the work of
+    DRACPROC_ADD; everything else is decided here, in RFC 5531's order: rpc version
+    (section 9), then authentication (sections 9, 10), then program, version, procedure."""
     if len(data) > MAX_RECORD:
-        return None, f"dropped: {len(data)}-byte message (limit {MAX_RECORD})"
+        return Answer(None, f"dropped: {len(data)}-byte message (limit {MAX_RECORD})")
     head = Reader(data)
     try:
         xid, mtype, rpcvers = head.uint(), head.uint(), head.uint()
     except Garbage as exc:
-        return None, f"dropped: {exc}"
+        return Answer(None, f"dropped: {exc}")
     if mtype != CALL:
-        return None, f"dropped: message type {mtype} is not a call"
+        return Answer(None, f"dropped: message type {mtype} is not a call")
     if rpcvers != 2:
-        return denied(xid, RPC_MISMATCH, _uints(2, 2)), f"RPC_MISMATCH: rpc version {rpcvers}"
+        return Answer(denied(xid, RPC_MISMATCH, _uints(2, 2)), f"RPC_MISMATCH: rpc version {rpcvers}")
     try:
         call = decode_call(data)
+    except AuthError as exc:
+        return Answer(denied(xid, AUTH_ERROR, _uints(exc.stat)), f"{AUTH_WORDS[exc.stat]}: {exc}")
     except Garbage as exc:
-        if "limit" in str(exc):
-            return denied(xid, AUTH_ERROR, _uints(AUTH_BADCRED)), f"AUTH_BADCRED: {exc}"
-        return None, f"dropped: {exc}"
+        return Answer(None, f"dropped: {exc}")
+    stat = authenticate(call.cred)
+    if stat != AUTH_OK:
+        return Answer(denied(xid, AUTH_ERROR, _uints(stat)), f"{AUTH_WORDS[stat]}: credential flavor {call.cred[0]}")
     if call.prog != PROGRAM:
-        return accepted(xid, PROG_UNAVAIL), f"PROG_UNAVAIL: program {call.prog}"
+        return Answer(accepted(xid, PROG_UNAVAIL), f"PROG_UNAVAIL: program {call.prog}")
     if call.vers != VERSION:
-        return accepted(xid, PROG_MISMATCH, _uints(VERSION, VERSION)), f"PROG_MISMATCH: version {call.vers}"
+        return Answer(accepted(xid, PROG_MISMATCH, _uints(VERSION, VERSION)), f"PROG_MISMATCH: version {call.vers}")
     if call.proc == PROC_NULL:
-        return accepted(xid), "NULL"
+        return Answer(accepted(xid), "NULL", routine=True)
     if call.proc != PROC_ADD:
-        return accepted(xid, PROC_UNAVAIL), f"PROC_UNAVAIL: procedure {call.proc}"
+        return Answer(accepted(xid, PROC_UNAVAIL), f"PROC_UNAVAIL: procedure {call.proc}")
     if len(call.args) != 4:
-        return accepted(xid, GARBAGE_ARGS), f"GARBAGE_ARGS: {len(call.args)} bytes of arguments, not 4"
+        return Answer(accepted(xid, GARBAGE_ARGS), f"GARBAGE_ARGS: {len(call.args)} bytes of arguments, not 4")
     address = str(ipaddress.IPv4Address(call.args))
-    return accepted(xid, SUCCESS, _uints(add(address))), f"ADD {address}"
+    return Answer(accepted(xid, SUCCESS, _uints(add(address))), f"ADD {address}", routine=True)
 
 
 # --- record marking (RPC over TCP) -----------------------------------------------------
@@ -242,20 +333,44 @@ def next_expiry(entries: dict[str, int], expire: int) -> float | None:
 
 
 # --- a small RPC client (dracauth, portmapper registration, healthcheck) ------------------
-def call_udp(host: str, port: int, call: Call, timeout: float = 2.0, bind_port: int = 0) -> Reply:
+# RFC 5531 section 8: the xid only matches a reply to its call, so one counter per process,
+# started at a random point, numbers every call; a retransmission keeps its call's xid.
+_xids = itertools.count(int.from_bytes(os.urandom(4), "big") >> 1)  # 2**31 calls before a wrap
+
+
+def next_xid() -> int:
+    return next(_xids) & 0xFFFFFFFF
+
+
+def call_udp(host: str, port: int, call: Call, timeout: float = 5.0, retry: float = 1.0, bind_port: int = 0) -> Reply:
+    """Send `call`, again every `retry` seconds, until its reply arrives; NoAnswer when
+    `timeout` seconds have passed in all. Datagrams that are not its reply are ignored."""
+    deadline = time.monotonic() + timeout
     with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
-        sock.settimeout(timeout)
         if bind_port:
             sock.bind(("127.0.0.1", bind_port))
         sock.connect((host, port))
-        sock.send(encode_call(call))
-        while True:
-            reply = decode_reply(sock.recv(65535))
-            if reply.xid == call.xid:
-                return reply
+        message, sends = encode_call(call), 0
+        while (left := deadline - time.monotonic()) > 0:
+            sock.send(message)
+            sends += 1
+            resend = time.monotonic() + min(retry, left)
+            while (wait := resend - time.monotonic()) > 0:
+                sock.settimeout(wait)
+                try:
+                    data = sock.recv(65535)
+                except socket.timeout:
+                    break
+                try:
+                    reply = decode_reply(data)
+                except Garbage:
+                    continue
+                if reply.xid == call.xid:
+                    return reply
+    raise NoAnswer(f"no answer from {host} port {port} (program {call.prog}) within {timeout:.3g} s ({sends} sent)")
 
 
-def call_tcp(host: str, port: int, call: Call, timeout: float = 2.0) -> Reply:
+def call_tcp(host: str, port: int, call: Call, timeout: float = 5.0) -> Reply:
     with socket.create_connection((host, port), timeout=timeout) as sock:
         sock.sendall(record(encode_call(call)))
         message = read_record(sock)
@@ -264,23 +379,21 @@ def call_tcp(host: str, port: int, call: Call, timeout: float = 2.0) -> Reply:
         return decode_reply(message)
 
 
-def getport(host: str, proto: str = "udp", timeout: float = 2.0) -> int:
+def getport(host: str, proto: str = "udp", timeout: float = 5.0) -> int:
     args = _uints(PROGRAM, VERSION, IPPROTO[proto], 0)
-    reply = call_udp(host, PMAP_PORT, Call(os.getpid() & 0xFFFF, PMAP_PROGRAM, PMAP_VERSION, PMAPPROC_GETPORT, args),
-                     timeout)
+    reply = call_udp(host, PMAP_PORT, Call(next_xid(), PMAP_PROGRAM, PMAP_VERSION, PMAPPROC_GETPORT, args), timeout)
     return reply.result() if reply.accepted and reply.stat == SUCCESS else 0
 
 
 def pmap(proc: int, proto: str, port: int) -> bool:
     """PMAPPROC_SET / UNSET at the local rpcbind. rpcbind takes these only from a
     privileged port on the loopback address, so the call is sent from one (we are root)."""
-    call = Call(int.from_bytes(os.urandom(4), "big"), PMAP_PROGRAM, PMAP_VERSION, proc,
-                _uints(PROGRAM, VERSION, IPPROTO[proto], port))
+    call = Call(next_xid(), PMAP_PROGRAM, PMAP_VERSION, proc, _uints(PROGRAM, VERSION, IPPROTO[proto], port))
     for local in range(1023, 600, -1):
         try:
             reply = call_udp("127.0.0.1", PMAP_PORT, call, bind_port=local)
         except OSError as exc:
-            if exc.errno == 98:  # EADDRINUSE: try the next port
+            if exc.errno == errno.EADDRINUSE:  # try the next port
                 continue
             raise
         return reply.accepted and reply.stat == SUCCESS and reply.result() == 1
