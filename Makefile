@@ -10,7 +10,7 @@ HOSTS := dns postfix sendmail relay remote outside inside
 VARIANTS := $(sort $(basename $(notdir $(wildcard scenarios/*.yaml))))
 export TESTCONTAINERS_RYUK_DISABLED := true
 
-.PHONY: help venv build lab-up lab-down status test test-unit clean verify list report bench bench-cold publish \
+.PHONY: help bootstrap venv build lab-up lab-down status test test-unit clean verify list report bench bench-cold publish \
         $(addprefix shell-,$(HOSTS)) $(addprefix logs-,$(HOSTS)) \
         $(addprefix verify-,$(VARIANTS)) $(addprefix apply-,$(VARIANTS))
 
@@ -18,17 +18,21 @@ help: ## list the targets
 	@grep -hE '^[a-zA-Z0-9_%-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 24
 	@echo "variants (scenarios/): $(VARIANTS)"
 
+bootstrap: ## set up what the lab needs from the machine (Docker engine, compose, debootstrap, make, python3-venv)
+	@python3 -m lab.bootstrap
+
 $(STAMP): pyproject.toml
+	@python3 -m lab.bootstrap --venv
 	python3 -m venv $(VENV)
 	$(VENV)/bin/pip install -q -e '.[test]'
 	@touch $(STAMP)
 
 venv: $(STAMP) ## create the Python virtualenv (.venv) with the lab package and test tools
 
-build: $(STAMP) ## build the images that changed (the base image too, offline if no registry answers)
+build: bootstrap $(STAMP) ## build the images that changed (the base image too, offline if no registry answers)
 	$(LAB) build
 
-lab-up: $(STAMP) ## build what changed, start the lab, wait until every host is healthy, print the summary
+lab-up: bootstrap $(STAMP) ## build what changed, start the lab, wait until every host is healthy, print the summary
 	$(LAB) up
 
 lab-down: $(STAMP) ## remove this lab's containers, networks and volumes (and nothing else)
@@ -37,7 +41,7 @@ lab-down: $(STAMP) ## remove this lab's containers, networks and volumes (and no
 status: $(STAMP) ## which hosts are running and healthy
 	$(LAB) status
 
-test: $(STAMP) ## the whole suite: unit tests, image tests and lab tests against real containers
+test: bootstrap $(STAMP) ## the whole suite: unit tests, image tests and lab tests against real containers
 	$(PY) -m pytest
 
 test-unit: $(STAMP) ## only the fast tests that need no Docker
@@ -46,16 +50,16 @@ test-unit: $(STAMP) ## only the fast tests that need no Docker
 list: $(STAMP) ## every variant with its title
 	$(LAB) list
 
-verify: $(STAMP) ## run every variant: apply, probe, print the tables, save results/ (exit 0 only if all match)
+verify: bootstrap $(STAMP) ## run every variant: apply, probe, print the tables, save results/ (exit 0 only if all match)
 	$(LAB) verify
 
-$(addprefix verify-,$(VARIANTS)): verify-%: $(STAMP)
+$(addprefix verify-,$(VARIANTS)): verify-%: bootstrap $(STAMP)
 	$(LAB) verify $*
 
 verify-%: ## verify-<variant>: apply one variant and run its probes (e.g. make verify-method1)
 	@$(LAB) verify $*
 
-$(addprefix apply-,$(VARIANTS)): apply-%: $(STAMP)
+$(addprefix apply-,$(VARIANTS)): apply-%: bootstrap $(STAMP)
 	$(LAB) apply $*
 
 apply-%: ## apply-<variant>: put the server in that variant without probing, to try it by hand
@@ -64,13 +68,13 @@ apply-%: ## apply-<variant>: put the server in that variant without probing, to 
 report: $(STAMP) ## one self-contained HTML page from results/*.json: topology, every matrix, configs, transcripts
 	$(PY) -m lab.report
 
-bench: $(STAMP) ## measure warm lab-up, one probe, each variant, all variants, memory, image sizes -> results/bench.json
+bench: bootstrap $(STAMP) ## measure warm lab-up, one probe, each variant, all variants, memory, image sizes -> results/bench.json
 	$(PY) -m lab.bench
 
-bench-cold: $(STAMP) ## the same, after removing the lab's images and the base image (times the cold build; minutes)
+bench-cold: bootstrap $(STAMP) ## the same, after removing the lab's images and the base image (times the cold build; minutes)
 	$(PY) -m lab.bench --cold
 
-publish: $(STAMP) ## opt-in, while it runs: 127.0.0.1:2525/1110 -> postfix SMTP/POP3, 127.0.0.1:2526 -> sendmail
+publish: bootstrap $(STAMP) ## opt-in, while it runs: 127.0.0.1:2525/1110 -> postfix SMTP/POP3, 127.0.0.1:2526 -> sendmail
 	$(LAB) publish
 
 shell-%: $(STAMP) ## shell-<host>: a shell on that host (outside, inside, postfix, ...)
