@@ -23,6 +23,7 @@ from lab import servers
 from lab.model import settings
 from lab.model import topology
 from lab.verify import variant as verify
+from lab.verify.probe_run import run_probe
 from lab.model.results import RESULTS_DIR
 
 UNITS = {"B": 1, "KiB": 1024, "MiB": 1024**2, "GiB": 1024**3, "kB": 1000, "MB": 1000**2, "GB": 1000**3}
@@ -74,11 +75,11 @@ def main(argv=None) -> int:
     report["warm_lab_up_seconds"], _ = timed(lifecycle.up, s, quiet)
     report["memory"] = memory(s)
     report["image_sizes_mib"] = image_sizes(s)
-    variants = [v for v in scenario.ids() if scenario.find(v, topo).server in servers.ADAPTERS]
+    variants = [v for v in scenario.ids() if scenario.find(v, topo).server in topo.under_test]
     verify.apply_variant("baseline", s, quiet)
     server = servers.adapter("postfix", s, topo)
     probe = scenario.load_probes()["direct-inbound"]
-    times = [timed(verify.run_probe, s, server, probe, None)[0] for _ in range(args.probes)]
+    times = [timed(run_probe, s, server, probe, None)[0] for _ in range(args.probes)]
     report["one_probe_seconds"] = {"median": statistics.median(times), "all": times}
     report["variant_seconds"] = {}
     total_start = time.monotonic()

@@ -6,7 +6,7 @@ import argparse
 import os
 import sys
 
-from lab.runtime import lifecycle
+from lab.runtime import hostexec, lifecycle
 from lab.views import lab_screen as render
 from lab.model import settings
 from lab.errors import LabError
@@ -32,8 +32,12 @@ def cmd_down(args) -> int:
 
 
 def cmd_status(args) -> int:
+    from lab import servers
+
     result = lifecycle.status()
-    render.status(result)
+    running = {h.name for h in result.hosts if h.state == "running"}
+    variant, server = servers.active(result.settings, result.topology, running) if result.hosts else (None, None)
+    render.status(result, variant, server)
     return 0 if result.running else 1
 
 
@@ -105,10 +109,9 @@ def cmd_apply(args) -> int:
 def cmd_probe(args) -> int:
     import json
 
-    from lab.model import scenario
     from lab import servers
-    from lab.model import topology
-    from lab.verify import variant as verify
+    from lab.model import scenario, topology
+    from lab.verify.probe_run import run_probe
 
     s = settings.load()
     topo = topology.load(s)
@@ -116,22 +119,28 @@ def cmd_probe(args) -> int:
     if args.probe not in probes:
         raise LabError(f"unknown probe {args.probe!r}: known probes are {', '.join(probes)}")
     probe = probes[args.probe]
-    if args.client != probe.client:
-        probe = scenario.Probe(**{**probe.__dict__, "client": topo.host(args.client).name})
-    lifecycle.container(s, probe.client)
+    client = topo.host(args.client).name
+    hostexec.container(s, client)
     status = lifecycle.status(s)
-    kind = args.server or status.active_server or "postfix"
-    expected = None
-    if status.active_variant and status.active_server == kind and status.active_variant in scenario.ids():
-        expected = scenario.find(status.active_variant, topo).expect.get(probe.id)
-    result = verify.run_probe(s, servers.adapter(kind, s, topo), probe, expected)
+    variant, active_server = servers.active(s, topo, {h.name for h in status.hosts if h.state == "running"})
+    server = args.server or active_server or topo.under_test[0]
+    expected, graded = None, None
+    if client != probe.client:
+        graded = f"not graded: the plan runs {probe.id} from {probe.client}, not from {client}"
+    elif variant and active_server == server and variant in scenario.ids():
+        expected = scenario.find(variant, topo).expect.get(probe.id)
+        graded = None if expected is not None else f"not graded: variant {variant} does not run {probe.id}"
+    else:
+        graded = f"not graded: {server} is not in a variant of scenarios/ (apply one first)"
+    result = run_probe(s, servers.adapter(server, s, topo), probe, expected, client_name=client)
     print(json.dumps(result.transcript, indent=1))
     print(f"{result.probe} from {result.client} ({result.client_address}) -> {result.server}: {result.actual}"
           f" {result.code or ''} at {result.stage}; decided by {result.rule or '-'}; fate {result.fate or '-'}")
-    if expected is not None:
-        print(f"variant {status.active_variant} expects {expected}: {'as expected' if result.ok else 'MISMATCH'}")
-        return 0 if result.ok else 1
-    return 0
+    if graded:
+        print(graded)
+        return 0
+    print(f"variant {variant} expects {expected}: {'as expected' if result.ok else 'MISMATCH'}")
+    return 0 if result.ok else 1
 
 
 def cmd_publish(args) -> int:
@@ -142,7 +151,7 @@ def cmd_publish(args) -> int:
 
 
 def _exec(host: str, argv: list[str]) -> int:
-    c = lifecycle.container(settings.load(), host)
+    c = hostexec.container(settings.load(), host)
     tty = ["-t"] if sys.stdin.isatty() and sys.stdout.isatty() else []
     os.execvp("docker", ["docker", "exec", "-i", *tty, c.name, *argv])
 
@@ -154,7 +163,7 @@ def cmd_shell(args) -> int:
 def cmd_logs(args) -> int:
     files = LOG_FILES.get(args.host)
     if files is None:
-        c = lifecycle.container(settings.load(), args.host)
+        c = hostexec.container(settings.load(), args.host)
         os.execvp("docker", ["docker", "logs", *(["-f"] if args.follow else []), c.name])
     tail = f"tail -n 200 {'-F' if args.follow else ''} {files}"
     return _exec(args.host, ["sh", "-c", tail])
@@ -183,7 +192,7 @@ def parser() -> argparse.ArgumentParser:
     prb = sub.add_parser("probe", help="run one probe by hand against the active variant, print its transcript")
     prb.add_argument("client")
     prb.add_argument("probe")
-    prb.add_argument("--server", choices=["postfix", "sendmail"], help="server under test (default: the active variant's)")
+    prb.add_argument("--server", help="server under test: postfix or sendmail (default: the active variant's)")
     prb.set_defaults(func=cmd_probe)
     pub = sub.add_parser("publish", help="opt-in: forward 127.0.0.1 ports to lab servers for a desktop mail client")
     pub.add_argument("forwards", nargs="*", metavar="HOST:PORT=LOCALPORT",

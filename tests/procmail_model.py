@@ -1,9 +1,9 @@
-"""procmail as far as the lab needs it, without procmail: which folder a recipe file sends a
+"""For the tests: procmail as far as the tests need it, without procmail: which folder a recipe file sends a
 message to (its header conditions, matched the way procmail matches them), and the mbox
 files procmail writes (mailboxes, the quarantine), message by message.
 
 How procmail matches a header condition (procmailrc(5), and measured against procmail 3.22
-in the sendmail image by tests/lab/test_sendmail.py): continued header lines are joined
+in the sendmail image by tests/lab/test_sendmail_lab.py): continued header lines are joined
 first (the newline before a folded line's leading blank is dropped, the blank kept), so
 `authenticated\\ bits=0.*sendmail` matches across Sendmail's folded Received: field; `^`
 and `$` are line anchors; `.` never crosses a line; matching is case-insensitive."""

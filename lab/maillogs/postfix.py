@@ -4,7 +4,8 @@ client was, which restriction decided, and what became of a queued message."""
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+
+from lab.maillogs.sessions import Delivery, Session, pick
 
 LINE = re.compile(r"postfix/(?P<daemon>[\w/-]+)\[(?P<pid>\d+)\]: (?P<text>.*)$")
 CONNECT = re.compile(r"^connect from (?P<name>[^\[\s]+)\[(?P<addr>[^\]]+)\]")
@@ -28,15 +29,6 @@ REASONS = [
     (r"Helo command rejected", "helo restriction"),
     (r"Access denied", "reject"),
 ]
-
-
-@dataclass
-class Session:
-    pid: str
-    client_name: str
-    client_address: str
-    lines: list[str] = field(default_factory=list)
-    queue_ids: list[str] = field(default_factory=list)
 
 
 def parsed(lines):
@@ -72,20 +64,6 @@ def sessions(lines: list[str]) -> list[Session]:
 def queue_ids_for(lines: list[str], token: str) -> list[str]:
     """Queue ids of messages whose Message-ID carries the token (the probe puts it there)."""
     return [m["qid"] for _, _, text, _ in parsed(lines) if (m := MSGID.match(text)) and token in m["msgid"]]
-
-
-def pick(found: list[Session], ids: set[str], client_address: str | None) -> Session | None:
-    """The probe's session among an MTA's sessions: the one that queued one of the token's
-    message ids; else the first from the probe's client; else the first that is not the
-    server talking to itself (its healthcheck)."""
-    found = [s for s in found if s.client_address != "127.0.0.1"]
-    for s in found:
-        if ids & set(s.queue_ids):
-            return s
-    for s in found:
-        if s.client_address == client_address:
-            return s
-    return found[0] if found else None
 
 
 def probe_session(lines: list[str], token: str, client_address: str | None = None) -> Session | None:
@@ -131,20 +109,6 @@ def decision(session: Session) -> tuple[str | None, list[str]]:
             evidence.append(line)
             rule = "smtpd_sasl_auth_enable (password check)"
     return rule, evidence
-
-
-@dataclass(frozen=True)
-class Delivery:
-    queue_id: str
-    recipient: str
-    status: str  # sent, deferred, bounced, expired
-    detail: str
-    line: str
-
-    @property
-    def reply_code(self) -> int | None:
-        m = re.search(r"said: (\d{3})", self.detail)
-        return int(m[1]) if m else None
 
 
 def deliveries(lines: list[str], token: str) -> list[Delivery]:

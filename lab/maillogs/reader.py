@@ -1,15 +1,16 @@
-"""Mail-log readers, one per kind of MTA, behind one interface, chosen by host: what the
-orchestrator asks of any server's log (who was the client, which rule decided, what became
-of the message) without knowing whose log it is."""
+"""Mail-log readers, one per kind of MTA, behind one interface: what the orchestrator asks
+of any server's log (who was the client, which rule decided, what became of the message)
+without knowing whose log it is. The topology says which MTA a host runs."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from lab.maillogs import postfix, sendmail
+from lab.maillogs.sessions import Delivery
 from lab.runtime import hostexec
-from lab.maillogs import postfix as postfix_log
-from lab.maillogs import sendmail as sendmail_log
-from lab.maillogs.postfix import Delivery
+from lab.runtime.hostexec import MAIL_LOG
+
 
 
 @dataclass
@@ -20,8 +21,8 @@ class SessionFacts:
 
 
 class MailLog:
-    """A server's mail log, read by the parser module for its kind (postfix_log, sendmail_log)."""
-    path = "/var/log/mail.log"
+    """A server's mail log, read by the parser module for its kind of MTA."""
+    path = MAIL_LOG
 
     def __init__(self, parser):
         self.parser = parser
@@ -37,24 +38,24 @@ class MailLog:
         return self.parser.deliveries(lines, token)
 
 
-# host name -> reader of its mail log; hosts without one are not read
-READERS: dict[str, MailLog] = {"postfix": MailLog(postfix_log), "relay": MailLog(postfix_log),
-                               "remote": MailLog(postfix_log), "sendmail": MailLog(sendmail_log)}
+READERS: dict[str, MailLog] = {"postfix": MailLog(postfix), "sendmail": MailLog(sendmail)}  # by MTA kind
 
 
 @dataclass
 class Mark:
     """A host's log position from before a probe: read on from here to see only its lines."""
     host: str
+    mta: str
     offset: int
 
     def lines(self, settings) -> list[str]:
-        return hostexec.log_since(settings, self.host, self.offset, READERS[self.host].path)
+        return hostexec.log_since(settings, self.host, self.offset, MAIL_LOG)
 
-    def reader(self):
-        return READERS[self.host]
+    def reader(self) -> MailLog:
+        return READERS[self.mta]
 
 
-def mark(settings, host: str) -> Mark | None:
-    reader = READERS.get(host)
-    return Mark(host, hostexec.log_mark(settings, host, reader.path)) if reader else None
+def mark(settings, topo, host: str) -> Mark | None:
+    """The host's log position now, or None for a host that runs no MTA the lab reads."""
+    mta = topo.mta(host)
+    return Mark(host, mta, hostexec.log_mark(settings, host, MAIL_LOG)) if mta in READERS else None

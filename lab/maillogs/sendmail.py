@@ -12,7 +12,7 @@ import re
 import shlex
 from dataclasses import dataclass
 
-from lab.maillogs.postfix import Delivery, Session, pick
+from lab.maillogs.sessions import Delivery, Session, pick
 
 LINE = re.compile(r"\bsendmail\[(?P<pid>\d+)\]: (?:(?P<qid>[0-9A-Za-z]{12,}|NOQUEUE): )?(?P<text>.*)$")
 CLIENT = re.compile(r"\brelay=(?:(?P<name>[^\s,\[]+) )?\[(?P<addr>[0-9a-fA-F.:]+)\]")

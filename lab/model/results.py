@@ -9,6 +9,7 @@ import json
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from lab.model.outcomes import Outcome
 from lab.model.settings import ROOT
 
 SCHEMA = 1
@@ -25,8 +26,8 @@ class ProbeResult:
     server: str  # the host the client talked to
     recipient: str
     token: str
-    expected: str
-    actual: str
+    expected: Outcome | None  # None: the probe has no expectation here (run by hand from another client)
+    actual: Outcome
     ok: bool
     code: int | None
     stage: str
@@ -68,7 +69,9 @@ class RunResult:
     @classmethod
     def from_dict(cls, data: dict) -> "RunResult":
         fields = {k: v for k, v in data.items() if k not in ("ok", "probes")}
-        return cls(probes=[ProbeResult(**p) for p in data["probes"]], **fields)
+        probes = [ProbeResult(**{**p, "expected": Outcome(p["expected"]) if p.get("expected") else None,
+                                 "actual": Outcome(p["actual"])}) for p in data["probes"]]
+        return cls(probes=probes, **fields)
 
 
 def save(result: RunResult, directory: Path = RESULTS_DIR) -> Path:

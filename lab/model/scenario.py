@@ -16,7 +16,6 @@ from lab.model.topology import Topology
 
 SCENARIO_DIR = ROOT / "scenarios"
 PROBE_PLAN = Path(__file__).parents[1] / "probe_plan.yaml"
-SERVERS = ("postfix", "sendmail")
 PLACEHOLDER = re.compile(r"\{\{\s*([a-z]+)(?:\.(address|fqdn))?\s*\}\}")
 _ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 
@@ -36,6 +35,7 @@ class Probe:
     starttls: bool = False  # STARTTLS before anything else (AUTH, MAIL)
 
 
+WRONG_PASSWORD = "not-the-password"  # what a probe with password: wrong (or a failed POP3 login) sends
 POP_STEPS = ("none", "login", "expired", "bad-password")  # what happens over POP3 first
 
 
@@ -116,8 +116,8 @@ def load(path: Path, topo: Topology, probes: dict[str, Probe] | None = None) -> 
             _fail(path, key, f"unknown field (known: {', '.join(sorted(ALLOWED))})")
     if data["id"] != path.stem or not _ID.match(str(data["id"])):
         _fail(path, "id", f"must be the file name without .yaml ({path.stem!r})")
-    if data["server"] not in SERVERS:
-        _fail(path, "server", f"unknown server {data['server']!r} (known: {', '.join(SERVERS)})")
+    if data["server"] not in topo.under_test:
+        _fail(path, "server", f"unknown server {data['server']!r} (known: {', '.join(topo.under_test)})")
     wanted = data.get("probes", "standard")
     if wanted == "standard":
         wanted = ["standard"]
@@ -151,7 +151,7 @@ def load(path: Path, topo: Topology, probes: dict[str, Probe] | None = None) -> 
         except LabError as exc:
             _fail(path, key, str(exc))
     master_cf = data.get("master_cf") or ""
-    if master_cf and (not isinstance(master_cf, str) or data["server"] != "postfix"):
+    if master_cf and (not isinstance(master_cf, str) or topo.mta(data["server"]) != "postfix"):
         _fail(path, "master_cf", "must be master.cf lines (text), for server postfix")
     for key, text in [("postconf", data.get("postconf", "")), ("postconf_lab", data.get("postconf_lab", "")),
                       ("master_cf", master_cf), *((f"files.{p}", c or "") for p, c in files.items())]:

@@ -30,6 +30,14 @@ class Settings:
     base_image: str
     image_prefix: str
     root: Path = ROOT
+    # the LAB_* variables this lab was named or moved with (not the defaults): a command the
+    # lab prints must carry them, or it would act on another lab
+    given: tuple[tuple[str, str], ...] = ()
+
+    def command(self, command: str) -> str:
+        """`command` as a user types it for this lab: 'make verify-method1' for the default
+        lab, 'LAB_NAME=student07 make verify-method1' for another."""
+        return " ".join([*(f"{k}={v}" for k, v in self.given), command])
 
     @property
     def compose_file(self) -> Path:
@@ -82,7 +90,10 @@ def load(environ: dict[str, str] | None = None) -> Settings:
     lan = _check_net("LAB_LAN_NET", env.get("LAB_LAN_NET") or lan)
     if internet == lan:
         raise LabError(f"LAB_INTERNET_NET and LAB_LAN_NET are both {internet}: they must differ")
+    given = tuple((k, env[k]) for k in ("LAB_NAME", "LAB_INTERNET_NET", "LAB_LAN_NET", "BASE_IMAGE", "LAB_IMAGE_PREFIX")
+                  if env.get(k) and not (k == "LAB_NAME" and env[k] == DEFAULT_NAME))
     return Settings(
+        given=given,
         name=name,
         internet_net=internet,
         lan_net=lan,

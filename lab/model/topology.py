@@ -52,12 +52,50 @@ class MailDomain:
     server: str  # host name
 
 
+MTAS = ("postfix", "sendmail")  # the kinds of MTA whose configuration and logs the lab knows
+PARTS = ("under-test", "trusted-relay", "sink")
+
+
+@dataclass(frozen=True)
+class MailServer:
+    host: str  # the compose service
+    mta: str  # one of MTAS: which adapter applies variants, which reader reads its log
+    part: str  # one of PARTS
+    maildir: str | None = None  # the sink's Maildir: every message it keeps
+
+
 @dataclass(frozen=True)
 class Topology:
     hosts: dict[str, Host]
     networks: dict[str, str]  # network name -> subnet
     users: tuple[User, ...]
     mail_domains: tuple[MailDomain, ...]
+    mail_servers: dict[str, MailServer]  # host name -> the MTA it runs
+    local_recipient: str  # a user name: probes "to: local" write to <it>@<server under test>
+    remote_recipient: str  # an address the sink keeps mail for
+
+    @property
+    def under_test(self) -> tuple[str, ...]:
+        """The servers a variant can be applied to (host names)."""
+        return tuple(h for h, m in self.mail_servers.items() if m.part == "under-test")
+
+    @property
+    def relay(self) -> Host:
+        """The trusted MX that delivers the lab domains' mail to the servers under test."""
+        return self.hosts[self._part("trusted-relay").host]
+
+    @property
+    def sink(self) -> MailServer:
+        """Someone else's server on the internet: a message found in its Maildir was relayed."""
+        return self._part("sink")
+
+    def _part(self, part: str) -> MailServer:
+        return next(m for m in self.mail_servers.values() if m.part == part)
+
+    def mta(self, host: str) -> str | None:
+        """The kind of MTA a host runs (its log reader), or None."""
+        server = self.mail_servers.get(host)
+        return server.mta if server else None
 
     def host(self, name: str) -> Host:
         try:
@@ -85,7 +123,7 @@ class Topology:
     def relay_routes(self) -> str:
         """The relay's default routes: every domain whose MX is the relay, to its own server."""
         return " ".join(
-            f"{d.name}={self.hosts[d.server].fqdn}" for d in self.mail_domains if d.mx == "relay"
+            f"{d.name}={self.hosts[d.server].fqdn}" for d in self.mail_domains if d.mx == self.relay.name
         )
 
 
@@ -113,4 +151,21 @@ def load(settings: Settings) -> Topology:
         for field in ("mx", "server"):
             if getattr(domain, field) not in hosts:
                 raise LabError(f"{path}: x-lab.mail-domains.{domain.name}.{field}: no such service")
-    return Topology(hosts=hosts, networks=networks, users=users, mail_domains=domains)
+    servers = {}
+    for host, spec in (lab.get("mail-servers") or {}).items():
+        where = f"{path}: x-lab.mail-servers.{host}"
+        if host not in hosts:
+            raise LabError(f"{where}: no such service")
+        if not isinstance(spec, dict) or spec.get("mta") not in MTAS or spec.get("part") not in PARTS:
+            raise LabError(f"{where}: give mta ({', '.join(MTAS)}) and part ({', '.join(PARTS)})")
+        servers[host] = MailServer(host, spec["mta"], spec["part"], spec.get("maildir"))
+    for part in ("trusted-relay", "sink"):
+        if sum(m.part == part for m in servers.values()) != 1:
+            raise LabError(f"{path}: x-lab.mail-servers: exactly one host must be the {part}")
+    if not next(m for m in servers.values() if m.part == "sink").maildir:
+        raise LabError(f"{path}: x-lab.mail-servers: the sink needs its maildir")
+    recipients = lab.get("recipients") or {}
+    if recipients.get("local") not in {u.name for u in users} or "@" not in str(recipients.get("remote", "")):
+        raise LabError(f"{path}: x-lab.recipients: local must be one of the users, remote an address")
+    return Topology(hosts=hosts, networks=networks, users=users, mail_domains=domains, mail_servers=servers,
+                    local_recipient=recipients["local"], remote_recipient=recipients["remote"])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import threading
 from functools import lru_cache
 
 import docker
@@ -23,7 +24,7 @@ def client() -> docker.DockerClient:
         reason = str(exc).splitlines()[0][:160]
         raise LabError(
             f"Docker is not running (cannot reach the engine at {where}: {reason}); "
-            "start it with 'sudo systemctl start docker' (or 'sudo dockerd &')"
+            "run 'make lab-up', which installs and starts what the lab needs (or 'python3 -m lab.bootstrap' alone)"
         ) from None
     return engine
 
@@ -42,3 +43,33 @@ def image_exists(tag: str) -> bool:
         return True
     except docker.errors.ImageNotFound:
         return False
+
+
+_containers: dict[tuple[str, str], object] = {}  # (project, service) -> its running container
+_containers_lock = threading.Lock()  # probes look containers up from pool threads
+
+
+def service_container(project: str, service: str):
+    """The running container of a compose service of the project, or None. Cached; a cached
+    container that stopped or vanished is looked up again."""
+    key = (project, service)
+    with _containers_lock:
+        known = _containers.get(key)
+    if known is not None:
+        try:
+            known.reload()
+            if known.status == "running":
+                return known
+        except docker.errors.NotFound:
+            pass
+    found = None
+    for c in project_containers(project, all=False):
+        if c.labels.get("com.docker.compose.service") == service:
+            found = c
+            break
+    with _containers_lock:
+        if found is None:
+            _containers.pop(key, None)
+        else:
+            _containers[key] = found
+    return found

@@ -8,12 +8,24 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from lab.runtime import lifecycle
+from lab.runtime import engine
+from lab.model import topology
 from lab import waiting
 from lab.errors import LabError
 from lab.model.settings import Settings
 
+MAIL_LOG = "/var/log/mail.log"  # where every MTA of the lab logs (the images say so)
 PROBE_SOURCE = Path(__file__).parents[1] / "probe.py"  # lab/probe.py: compose mounts it as lab-probe
+
+
+def container(settings: Settings, host: str):
+    """The running container of a lab host (raises LabError if it is not running)."""
+    topology.load(settings).host(host)  # unknown names get the list of known ones
+    found = engine.service_container(settings.name, host)
+    if found is None:
+        raise LabError(f"host {host!r} of lab {settings.name!r} is not running: "
+                       f"start the lab with '{settings.command('make lab-up')}'")
+    return found
 
 
 @dataclass(frozen=True)
@@ -25,7 +37,7 @@ class ExecResult:
 def run(settings: Settings, host: str, argv: list[str] | str, user: str = "root") -> ExecResult:
     """Run a command in a lab host; a string is run with sh -c."""
     command = ["sh", "-c", argv] if isinstance(argv, str) else argv
-    result = lifecycle.container(settings, host).exec_run(command, user=user, demux=False)
+    result = container(settings, host).exec_run(command, user=user, demux=False)
     return ExecResult(result.exit_code, (result.output or b"").decode(errors="replace"))
 
 
@@ -52,11 +64,6 @@ def find_token(settings: Settings, host: str, token: str, paths: list[str]) -> s
     return found.output.strip() or None
 
 
-def wait_for_token(settings: Settings, host: str, token: str, paths: list[str], timeout: float = 30.0) -> str | None:
-    """Poll until the token shows up (returns the file) or the time is up (returns None)."""
-    return waiting.until(lambda: find_token(settings, host, token, paths), timeout)
-
-
 def put_files(settings: Settings, host: str, files: dict[str, str]) -> None:
     """Write files (absolute path -> text) into a host in one go."""
     import io
@@ -69,14 +76,14 @@ def put_files(settings: Settings, host: str, files: dict[str, str]) -> None:
             info = tarfile.TarInfo(path.lstrip("/"))
             info.size, info.mode, info.mtime = len(data), 0o644, int(time.time())
             tar.addfile(info, io.BytesIO(data))
-    lifecycle.container(settings, host).put_archive("/", buffer.getvalue())
+    container(settings, host).put_archive("/", buffer.getvalue())
 
 
-def log_mark(settings: Settings, host: str, path: str = "/var/log/mail.log") -> int:
+def log_mark(settings: Settings, host: str, path: str = MAIL_LOG) -> int:
     """The log's current size: read from here on to see only what happens next."""
     out = run(settings, host, ["stat", "-c", "%s", path]).output.strip()
     return int(out) if out.isdigit() else 0
 
 
-def log_since(settings: Settings, host: str, mark: int, path: str = "/var/log/mail.log") -> list[str]:
+def log_since(settings: Settings, host: str, mark: int, path: str = MAIL_LOG) -> list[str]:
     return run(settings, host, ["tail", "-c", f"+{mark + 1}", path]).output.splitlines()

@@ -12,7 +12,7 @@ from pathlib import Path
 from lab.runtime import baseimage
 from lab.runtime import engine
 from lab.errors import LabError
-from lab.model.settings import Settings, load
+from lab.model.settings import Settings
 
 SOURCE_LABEL = "org.smtplab.source"
 
@@ -78,10 +78,3 @@ def build_all(settings: Settings, say=print, jobs: int = 3) -> list[BuildResult]
     names = list(folders(settings))
     with ThreadPoolExecutor(max_workers=jobs) as pool:
         return list(pool.map(lambda n: build_one(settings, n), names))
-
-
-def ensure_built(name: str, settings: Settings | None = None) -> str:
-    """For tests: the tag of an up-to-date image of images/<name>."""
-    settings = settings or load()
-    baseimage.ensure(settings.base_image, print)
-    return build_one(settings, name).image

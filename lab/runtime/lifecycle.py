@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import time
 
-import docker.errors
 from dataclasses import dataclass, field
 
 from lab.runtime import compose
@@ -48,8 +47,6 @@ class StatusResult:
     settings: Settings
     topology: topology.Topology
     hosts: list[HostState]
-    active_variant: str | None = None
-    active_server: str | None = None
 
     @property
     def running(self) -> bool:
@@ -67,28 +64,6 @@ def host_states(settings: Settings) -> list[HostState]:
         health = (c.attrs.get("State", {}).get("Health") or {}).get("Status", "none")
         states.append(HostState(c.labels.get("com.docker.compose.service", c.name), c.name, c.status, health))
     return sorted(states, key=lambda h: h.name)
-
-
-_containers: dict[tuple[str, str], object] = {}  # (lab, host) -> container, while it runs
-
-
-def container(settings: Settings, host: str):
-    """The running container of a lab host (raises LabError if it is not running)."""
-    topology.load(settings).host(host)  # unknown names get the list of known ones
-    known = _containers.get((settings.name, host))
-    if known is not None:
-        try:
-            known.reload()
-            if known.status == "running":
-                return known
-        except docker.errors.NotFound:
-            pass
-        del _containers[(settings.name, host)]
-    for c in engine.project_containers(settings.name, all=False):
-        if c.labels.get("com.docker.compose.service") == host:
-            _containers[(settings.name, host)] = c
-            return c
-    raise LabError(f"host {host!r} of lab {settings.name!r} is not running: start the lab with 'make lab-up'")
 
 
 def _health_report(settings: Settings) -> str:
@@ -158,24 +133,6 @@ def down(settings: Settings | None = None) -> DownResult:
     return DownResult(settings.name, removed)
 
 
-VARIANT_FILE = "/etc/lab-variant"  # written by a server adapter when it applies a variant
-
-
-def active_variant(settings: Settings, states: list[HostState]) -> tuple[str | None, str | None]:
-    """(variant, server) most recently applied, read from the servers under test."""
-    newest = (0, None, None)
-    for state in states:
-        if state.name in ("postfix", "sendmail") and state.state == "running":
-            out = engine.client().containers.get(state.container).exec_run(
-                ["sh", "-c", f"stat -c %Y {VARIANT_FILE} && cat {VARIANT_FILE}"])
-            if out.exit_code == 0:
-                stamp, variant = out.output.decode().split(None, 1)
-                newest = max(newest, (int(stamp), variant.strip(), state.name))
-    return newest[1], newest[2]
-
-
 def status(settings: Settings | None = None) -> StatusResult:
     settings = settings or load()
-    states = host_states(settings)
-    variant, server = active_variant(settings, states)
-    return StatusResult(settings, topology.load(settings), states, variant, server)
+    return StatusResult(settings, topology.load(settings), host_states(settings))

@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass
 
-from lab.runtime import lifecycle
+from lab.runtime import hostexec
 from lab.model import topology
 from lab.errors import LabError
 from lab.model.settings import Settings
@@ -72,7 +72,7 @@ def run(settings: Settings, specs: list[str], say=print) -> None:
     topo = topology.load(settings)
     forwards = parse(specs or list(DEFAULTS), topo)
     for f in forwards:
-        lifecycle.container(settings, f.host)
+        hostexec.container(settings, f.host)
         say(f"forwarding {f}")
     say("Ctrl-C to stop")
     try:

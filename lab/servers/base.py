@@ -6,32 +6,34 @@ from __future__ import annotations
 import shlex
 
 from lab.runtime import hostexec
+from lab.runtime.hostexec import MAIL_LOG
 from lab.errors import LabError
 from lab.model.settings import Settings
 from lab.model.topology import Host, Topology
 
 ORIGINALS = "/var/lib/lab/originals"  # what a variant's files replaced, to restore on reset
-from lab.runtime.lifecycle import VARIANT_FILE  # noqa: E402
+VARIANT_FILE = "/etc/lab-variant"  # the variant applied last, written by apply()
 
 
 class Server:
-    kind = ""
-    log = "/var/log/mail.log"
+    mta = ""  # the kind of MTA this adapter knows (x-lab.mail-servers.<host>.mta)
+    log = MAIL_LOG
+    log_files: tuple[str, ...] = (MAIL_LOG,)  # what `make logs-<host>` follows
 
-    def __init__(self, settings: Settings, topo: Topology):
-        self.settings, self.topo = settings, topo
+    def __init__(self, settings: Settings, topo: Topology, name: str):
+        self.settings, self.topo, self.name = settings, topo, name  # name: the host (compose service)
 
     @property
     def host(self) -> Host:
-        return self.topo.host(self.kind)
+        return self.topo.host(self.name)
 
     # --- running things ---------------------------------------------------------------
     def run(self, argv, what: str | None = None) -> str:
-        result = hostexec.run(self.settings, self.kind, argv)
+        result = hostexec.run(self.settings, self.name, argv)
         if result.exit_code != 0:
             shown = what or (argv if isinstance(argv, str) else " ".join(argv))
             last = result.output.strip().splitlines()[-1:] or ["no output"]
-            raise LabError(f"{self.kind}: {shown[:80]} failed: {last[0]}")
+            raise LabError(f"{self.name}: {shown[:80]} failed: {last[0]}")
         return result.output
 
     # --- files a variant replaces --------------------------------------------------------
@@ -45,7 +47,7 @@ class Server:
             saves.append(f"if [ ! -e {saved} ] && [ ! -e {saved}.absent ]; then mkdir -p $(dirname {saved}); "
                          f"if [ -e {q} ]; then cp -p {q} {saved}; else touch {saved}.absent; fi; fi")
         self.run(" ; ".join(saves), what="saving originals")
-        hostexec.put_files(self.settings, self.kind, files)
+        hostexec.put_files(self.settings, self.name, files)
 
     def restore_files(self) -> None:
         self.run(
@@ -58,18 +60,25 @@ class Server:
 
     # --- log ----------------------------------------------------------------------------
     def log_mark(self) -> int:
-        return hostexec.log_mark(self.settings, self.kind, self.log)
+        return hostexec.log_mark(self.settings, self.name, self.log)
 
     def log_since(self, mark: int) -> list[str]:
-        return hostexec.log_since(self.settings, self.kind, mark, self.log)
+        return hostexec.log_since(self.settings, self.name, mark, self.log)
 
     # --- which variant is active ----------------------------------------------------------
     def set_variant(self, variant: str) -> None:
-        hostexec.put_files(self.settings, self.kind, {VARIANT_FILE: variant + "\n"})
+        hostexec.put_files(self.settings, self.name, {VARIANT_FILE: variant + "\n"})
 
     def active_variant(self) -> str | None:
-        out = hostexec.run(self.settings, self.kind, ["cat", VARIANT_FILE])
-        return out.output.strip() or None if out.exit_code == 0 else None
+        return (self.applied() or (0, None))[1]
+
+    def applied(self) -> tuple[int, str] | None:
+        """(when, variant) of the variant applied last, or None."""
+        out = hostexec.run(self.settings, self.name, ["sh", "-c", f"stat -c %Y {VARIANT_FILE} && cat {VARIANT_FILE}"])
+        if out.exit_code != 0 or len(out.output.split()) < 2:
+            return None
+        stamp, variant = out.output.split(None, 1)
+        return int(stamp), variant.strip()
 
     # --- what each kind must say ---------------------------------------------------------
     def reset(self) -> None:

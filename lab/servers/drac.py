@@ -9,12 +9,12 @@ import time
 from lab.runtime import hostexec
 from lab import waiting
 from lab.errors import LabError
+from lab.model.scenario import WRONG_PASSWORD
 
 MAP = "btree:/var/lib/drac/dracd"
 CONF = "/etc/drac/dracd.conf"
 DOVECOT_LOG = "/var/log/dovecot.log"
 EXPIRY_GRACE = 15.0  # seconds past the expiry to wait for dracd to remove an entry
-WRONG_PASSWORD = "not-the-password"
 
 # Runs in the client (python3 from Debian): one POP3 login, the server's answer as JSON.
 POP_LOGIN = r"""
@@ -52,7 +52,7 @@ class Drac:
         return int(out.strip() or 1800)
 
     def entry(self, address: str) -> str | None:
-        out = hostexec.run(self.server.settings, self.server.kind, ["postmap", "-q", address, MAP])
+        out = hostexec.run(self.server.settings, self.server.name, ["postmap", "-q", address, MAP])
         return out.output.strip() or None if out.exit_code == 0 else None
 
     def before(self, step: str, client, user) -> list[str]:
@@ -61,7 +61,7 @@ class Drac:
         self.server.run("dracd --clear", what="emptying the drac map")
         if step == "none":
             return [f"drac: map emptied; no POP3 login from {client.name}"]
-        mail_mark, pop_mark = self.server.log_mark(), hostexec.log_mark(self.server.settings, self.server.kind, DOVECOT_LOG)
+        mail_mark, pop_mark = self.server.log_mark(), hostexec.log_mark(self.server.settings, self.server.name, DOVECOT_LOG)
         password = WRONG_PASSWORD if step == "bad-password" else user.password
         login = self.pop_login(client, user.name, password)
         notes = [f"pop3: {client.name} logged in as {user.name}"
@@ -73,7 +73,7 @@ class Drac:
         if step == "expired":
             notes.append(self.wait_expired(client.address, self.expire()))
         notes += [f"dracd: {line}" for line in self.server.log_since(mail_mark) if " dracd[" in line]
-        notes += [f"dovecot: {line}" for line in hostexec.log_since(self.server.settings, self.server.kind,
+        notes += [f"dovecot: {line}" for line in hostexec.log_since(self.server.settings, self.server.name,
                                                                    pop_mark, DOVECOT_LOG) if "drac" in line]
         return notes
 

@@ -9,8 +9,9 @@ from lab.runtime import hostexec
 from lab import waiting
 from lab.errors import LabError
 from lab.model.scenario import Scenario, parse_main_cf
-from .base import Server
-from .drac import Drac
+from lab.servers.base import Server
+from lab.runtime.hostexec import MAIL_LOG
+from lab.servers.drac import DOVECOT_LOG, Drac
 
 MAP = re.compile(r"\b(hash|btree):(/[\w./-]+)")
 BASELINE = "/etc/postfix/baseline"
@@ -21,11 +22,12 @@ SETTLE = "touch -d @$(($(date +%s) - 2)) /etc/postfix/main.cf /etc/postfix/maste
 
 
 class PostfixServer(Server):
-    kind = "postfix"
+    mta = "postfix"
+    log_files = (MAIL_LOG, DOVECOT_LOG)
 
-    def __init__(self, settings, topo):
-        super().__init__(settings, topo)
-        self.drac, self.pop_notes = Drac(self), []
+    def __init__(self, settings, topo, name):
+        super().__init__(settings, topo, name)
+        self.drac = Drac(self)
 
     def reset(self) -> None:
         self.restore_files()
@@ -49,7 +51,7 @@ class PostfixServer(Server):
             self.run(SETTLE)
         if scenario.master_cf:  # e.g. a submission service; reset() puts the baseline's back
             master = self.run(["cat", "/etc/postfix/master.cf"]).rstrip("\n") + "\n" + scenario.master_cf
-            hostexec.put_files(self.settings, self.kind, {"/etc/postfix/master.cf": master})
+            hostexec.put_files(self.settings, self.name, {"/etc/postfix/master.cf": master})
             self.run(SETTLE)
         main_cf = "\n".join(f"{n} = {v}" for n, v in params)
         for kind, path in sorted(set(MAP.findall(main_cf))):
@@ -82,7 +84,7 @@ class PostfixServer(Server):
 
     def before_probe(self, probe, client) -> list[str]:
         """POP-before-SMTP probes: an empty drac map, then the probe's POP3 step."""
-        return self.drac.before(probe.pop, client, self.topo.users[0]) if probe.pop else []
+        return self.drac.before(probe.pop, client, self.topo.user(self.topo.local_recipient)) if probe.pop else []
 
     def versions(self) -> dict:
         out = self.run(

@@ -10,14 +10,12 @@ only after `sendmail-rebuild --restart`, which this adapter always runs."""
 
 from __future__ import annotations
 
-import shlex
 import time
 
-from lab.maillogs import procmail
 from lab.maillogs import sendmail as sendmail_log
 from lab import waiting
 from lab.model.scenario import Scenario
-from .base import Server
+from lab.servers.base import Server
 
 BASELINE = "/etc/mail/baseline"
 QUARANTINE = "/var/tmp/filterd-mails"  # the note's quarantine file (an mbox written by procmail)
@@ -26,7 +24,7 @@ CLAIM_WAIT = 5.0  # seconds: Sendmail logs stat=Sent just after the mailer has f
 
 
 class SendmailServer(Server):
-    kind = "sendmail"
+    mta = "sendmail"
 
     def reset(self, rebuild: bool = True) -> None:
         """Baseline files back, the variant's sendmail.mc lines gone, mailboxes, quarantine,
@@ -100,7 +98,3 @@ class SendmailServer(Server):
         the folder procmail really chose."""
         text = self.run(f"cat {PROCMAIL_LOG} 2>/dev/null || true")
         return [f"{PROCMAIL_LOG}: {line}" for line in sendmail_log.procmail_abstract(text, token)]
-
-    def mbox_tokens(self, path: str) -> list[str]:
-        """The probe tokens of the messages in an mbox on this host (a mailbox, the quarantine)."""
-        return procmail.tokens(self.run(f"cat {shlex.quote(path)} 2>/dev/null || true"))

@@ -14,7 +14,6 @@ from lab.maillogs.reader import Mark
 from lab.model.outcomes import Outcome
 from lab.servers.base import Server
 
-SINK = ["/var/mail/sink/Maildir"]
 FATE_TIMEOUT = 20.0
 
 
@@ -31,7 +30,8 @@ def _look(settings, server: Server, token: str, user: str | None) -> Fate | None
     """One search per host (in parallel): the server's mailbox and quarantine, the remote sink."""
     own = [(p, Outcome.DELIVERED) for p in (server.mailbox_paths(user) if user else [])]
     own += [(p, Outcome.QUARANTINED) for p in server.quarantine_paths()]
-    places = {server.kind: own, "remote": [(p, Outcome.RELAYED) for p in SINK]}
+    sink = server.topo.sink
+    places = {server.name: own, sink.host: [(sink.maildir, Outcome.RELAYED)]}
     with ThreadPoolExecutor() as pool:
         found = pool.map(lambda host: (host, hostexec.find_token(settings, host, token, [p for p, _ in places[host]])),
                          [h for h in places if places[h]])

@@ -47,11 +47,11 @@ def down(result: DownResult) -> None:
         console.print(f"lab {result.project}: nothing to remove")
 
 
-def status(result: StatusResult) -> None:
+def status(result: StatusResult, variant: str | None = None, server: str | None = None) -> None:
     s = result.settings
     if not result.hosts:
         console.print(f"lab {s.name}: not running (make lab-up)")
         return
     word = "[green]up[/]" if result.running else "[red]not healthy[/]"
-    console.print(f"lab {s.name}: {word}" + (f", variant {result.active_variant}" if result.active_variant else ""))
+    console.print(f"lab {s.name}: {word}" + (f", variant {variant} on {server}" if variant else ""))
     console.print(hosts_table(result.topology, result.hosts))

@@ -8,6 +8,7 @@ import re
 from rich import box
 from rich.table import Table
 
+from lab.model.outcomes import Outcome
 from lab.model.results import ProbeResult, RunResult
 
 COLUMNS = ("probe", "from", "expected", "actual", "code", "stage", "decided by", "client seen as", "fate",
@@ -45,7 +46,7 @@ def said(claim: str | None) -> str:
 
 def lies(p: ProbeResult) -> bool:
     """The message was quarantined, yet the server's log calls it delivered."""
-    return p.actual == "quarantined" and bool(p.claim) and said(p.claim).lower().startswith(("stat=sent", "status=sent"))
+    return p.actual == Outcome.QUARANTINED and bool(p.claim) and said(p.claim).lower().startswith(("stat=sent", "status=sent"))
 
 
 # the terminal is narrower than a page: code and stage share a column, and the last one
@@ -92,7 +93,7 @@ def details(run: RunResult) -> list[str]:
                          f"reproduce: {p.reproduce}")
             lines += [f"    {e}" for e in p.evidence[-3:]]
     for p in run.probes:
-        if p.actual == "quarantined":
+        if p.actual == Outcome.QUARANTINED:
             lines.append(f"{p.probe}: quarantined in {p.fate}; the mail log says: {p.claim or 'nothing'}")
             lines += [f"    {r}" for r in p.records]
     return lines
@@ -111,7 +112,7 @@ def markdown(run: RunResult) -> str:
         if not p.ok:
             cells[3] = f"**{cells[3]} ✗**"
         out.append("| " + " | ".join(_md(c) for c in cells) + f" | `{p.reproduce}` |")
-    quarantined = [p for p in run.probes if p.actual == "quarantined"]
+    quarantined = [p for p in run.probes if p.actual == Outcome.QUARANTINED]
     if quarantined:
         out += ["", "## Quarantined, and what the logs say", "",
                 "| probe | where the message really is | the mail log says | procmail's record |", "| --- | --- | --- | --- |"]

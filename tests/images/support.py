@@ -34,14 +34,14 @@ POLL = 0.2  # seconds between two looks
 
 
 def build_image(name):
-    """The tag of an up-to-date image of images/<name> (built only when it changed)."""
-    try:
-        from lab.runtime.images import ensure_built
-    except ImportError:
-        subprocess.run(["docker", "build", "-q", "-t", f"smtplab-{name}", f"images/{name}"],
-                       cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
-        return f"smtplab-{name}"
-    return ensure_built(name)
+    """The tag of an up-to-date image of images/<name> (built only when it changed; the
+    base image first if it is missing; LAB_IMAGE_PREFIX names the tags)."""
+    from lab.model import settings
+    from lab.runtime import baseimage, images
+
+    s = settings.load()
+    baseimage.ensure(s.base_image, print)
+    return images.build_one(s, name).image
 
 
 def wait_for(condition, timeout, what, details=lambda: ""):

@@ -4,6 +4,7 @@ import uuid
 
 import pytest
 
+from lab import waiting
 from lab.runtime import hostexec
 from lab.verify import variant as verify
 
@@ -23,7 +24,7 @@ def test_mail_for_a_local_user_via_the_relay_reaches_the_maildir(running_lab, la
     t = hostexec.probe(lab_settings, "outside", server="relay.lab.example", recipient="alice@postfix.lab.example",
                        sender="someone@isp.example", token=tok)
     assert t["accepted"], t["steps"]
-    where = hostexec.wait_for_token(lab_settings, "postfix", tok, ["/home/alice/Maildir/new"])
+    where = wait_for_token(lab_settings, "postfix", tok, ["/home/alice/Maildir/new"])
     assert where and where.startswith("/home/alice/Maildir/new/")
 
 
@@ -33,7 +34,7 @@ def test_authenticated_mail_from_outside_arrives_at_the_remote_server(running_la
                        user=alice.name, password=alice.password, token=tok)
     assert [s["code"] for s in t["steps"] if s["stage"] == "auth"] == [235]
     assert t["accepted"], t["steps"]
-    assert hostexec.wait_for_token(lab_settings, "remote", tok, ["/var/mail/sink/Maildir"])
+    assert wait_for_token(lab_settings, "remote", tok, ["/var/mail/sink/Maildir"])
 
 
 def test_the_probe_source_address_is_the_clients_own(running_lab, lab_settings):
@@ -41,7 +42,12 @@ def test_the_probe_source_address_is_the_clients_own(running_lab, lab_settings):
     tok = token()
     inside = running_lab.topology.hosts["inside"]
     hostexec.probe(lab_settings, "inside", server="postfix.lab.example", recipient="bob@postfix.lab.example", token=tok)
-    assert hostexec.wait_for_token(lab_settings, "postfix", tok, ["/home/bob/Maildir/new"])
+    assert wait_for_token(lab_settings, "postfix", tok, ["/home/bob/Maildir/new"])
     log = hostexec.run(lab_settings, "postfix", ["grep", "-F", f"connect from inside.lab.example[{inside.address}]",
                                                   "/var/log/mail.log"])
     assert log.exit_code == 0, "postfix never logged the inside host under its own name and address"
+
+
+def wait_for_token(settings, host: str, token: str, paths: list[str], timeout: float = 30.0) -> str | None:
+    """Poll until the token shows up in a file under paths (returns the file) or time is up (None)."""
+    return waiting.until(lambda: hostexec.find_token(settings, host, token, paths), timeout)

@@ -3,10 +3,11 @@ a quarantined message is never also delivered (and the log calls it Sent), real 
 agrees with the lab's reading of the recipe, switching servers leaks nothing, reset is clean.
 (Every variant's whole table is checked in test_variants.py.)"""
 
+import shlex
 import pytest
 
 from lab.runtime import hostexec
-from lab.maillogs import procmail
+import procmail_model as procmail
 from lab.model import scenario
 from lab import servers
 from lab.model import topology
@@ -28,8 +29,8 @@ def sendmail(running_lab, lab_settings):
 @pytest.fixture(scope="module")
 def procmail_run(running_lab, lab_settings, sendmail):
     run = verify.run_variant("sendmail-procmail", lab_settings)
-    quarantine = sendmail.mbox_tokens("/var/tmp/filterd-mails")
-    mailbox = sendmail.mbox_tokens("/var/mail/alice")
+    quarantine = mbox_tokens(sendmail, "/var/tmp/filterd-mails")
+    mailbox = mbox_tokens(sendmail, "/var/mail/alice")
     return run, quarantine, mailbox
 
 
@@ -77,7 +78,7 @@ def test_real_procmail_files_the_recorded_messages_as_the_lab_reads_the_recipe(s
         for path, _ in messages:
             sendmail.run(f"procmail -m /tmp/lab-check/rc < {path}")
         for place in ("quarantine", "mailbox"):
-            real = sendmail.mbox_tokens(f"/tmp/lab-check/{place}")
+            real = mbox_tokens(sendmail, f"/tmp/lab-check/{place}")
             ours = [m["X-Lab-Token"] for _, m in messages
                     if procmail.folder(rc, "".join(f"{k}: {v}\n" for k, v in m.items()), "/tmp/lab-check/mailbox")
                     == f"/tmp/lab-check/{place}"]
@@ -104,3 +105,8 @@ def test_reset_leaves_no_trace_of_a_variant(sendmail, lab_settings):
                         "/etc/mail/variant.m4 2>/dev/null; cmp /etc/procmailrc /etc/mail/baseline/procmailrc && "
                         "cmp /etc/hosts.allow /etc/mail/baseline/hosts.allow && echo baseline")
     assert left.split() == ["baseline"]
+
+
+def mbox_tokens(server, path: str) -> list[str]:
+    """The probe tokens of the messages in an mbox on the server's host (a mailbox, the quarantine)."""
+    return procmail.tokens(server.run(f"cat {shlex.quote(path)} 2>/dev/null || true"))

@@ -38,7 +38,7 @@ def test_docker_not_running_says_how_to_start_it(monkeypatch):
     finally:
         engine.client.cache_clear()
     message = str(err.value)
-    assert message.startswith("Docker is not running") and "systemctl start docker" in message
+    assert message.startswith("Docker is not running") and "make lab-up" in message
     assert "\n" not in message
 
 

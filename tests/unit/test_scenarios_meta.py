@@ -1,12 +1,12 @@
-"""Every file in scenarios/ is a valid variant: it loads, names a server with an adapter or
-a planned one, runs probes on hosts that exist, expects an outcome for each, and teaches."""
+"""Every file in scenarios/ is a variant the lab can run: it loads (scenario.load checks the
+fields, hosts, probes and outcomes), its server has an adapter, and it teaches."""
 
 import pytest
 
 from lab.model import scenario
 from lab.model import settings
 from lab.model import topology
-from lab.model.outcomes import WORDS
+from lab import servers
 
 TOPO = topology.load(settings.load({}))
 IDS = scenario.ids()
@@ -19,11 +19,8 @@ def test_there_are_variants():
 @pytest.mark.parametrize("variant", IDS)
 def test_variant_is_complete(variant):
     s = scenario.find(variant, TOPO)
-    assert s.server in scenario.SERVERS
-    assert s.probes and all(p.client in TOPO.hosts for p in s.probes)
-    assert all((p.via or s.server) in TOPO.hosts for p in s.probes)
-    assert set(s.expect) == {p.id for p in s.probes}
-    assert all(str(o) in WORDS for o in s.expect.values())
+    assert servers.adapter(s.server, settings.load({}), TOPO).mta == TOPO.mta(s.server)
+    assert s.probes
     assert len(s.lesson) > 80, "a lesson says what the note claims, what happens, and why"
     assert s.title and s.source
 

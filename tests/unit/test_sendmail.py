@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from rich.console import Console
 
-from lab.maillogs import procmail
+import procmail_model as procmail
 from lab.views import run_table as render_run
 from lab.model import results
 from lab.model import scenario
