@@ -1,4 +1,4 @@
-"""Command line: parse, call the core, render. `python -m lab --help`."""
+"""Command line: parse, call the core, render. `.venv/bin/python -m lab --help`."""
 
 from __future__ import annotations
 
@@ -38,7 +38,12 @@ def cmd_status(args) -> int:
     running = {h.name for h in result.hosts if h.state == "running"}
     variant, server = servers.active(result.settings, result.topology, running) if result.hosts else (None, None)
     render.status(result, variant, server)
-    return 0 if result.running else 1
+    problems = [servers.adapter(h, result.settings, result.topology).serving()
+                for h in result.topology.under_test if h in running]
+    for problem in filter(None, problems):
+        render.console.print(f"[bold red]{problem}[/]: the variant applied last does not serve; "
+                             f"apply another ('{result.settings.command('make apply-baseline')}')")
+    return 0 if result.running and not any(problems) else 1
 
 
 def cmd_build(args) -> int:
@@ -85,11 +90,12 @@ def cmd_verify(args) -> int:
     from lab.views.run_table import details, markdown, summary, table
 
     chosen = args.variants or scenario.ids()
-    topology.load(settings.load())
+    s = settings.load()
+    topology.load(s)
     all_ok = True
     for variant in chosen:
-        run = verify.run_variant(variant)
-        path = results.save(run)
+        run = verify.run_variant(variant, s)
+        path = results.save(run, s)
         path.with_suffix(".md").write_text(markdown(run))
         render.console.print(table(run))
         for line in details(run):
@@ -102,7 +108,8 @@ def cmd_verify(args) -> int:
 def cmd_apply(args) -> int:
     from lab.verify import variant as verify
 
-    print(f"applied {verify.apply_variant(args.variant)}; try it by hand: make shell-outside")
+    s = settings.load()
+    print(f"applied {verify.apply_variant(args.variant, s)}; try it by hand: {s.command('make shell-outside')}")
     return 0
 
 
@@ -143,6 +150,15 @@ def cmd_probe(args) -> int:
     return 0 if result.ok else 1
 
 
+def cmd_report(args) -> int:
+    from lab.views import report
+
+    s = settings.load()
+    path, count = report.write(s)
+    print(f"lab {s.name}: {count} variants -> {path.relative_to(s.root)}")
+    return 0
+
+
 def cmd_publish(args) -> int:
     from lab.runtime import publish
 
@@ -170,7 +186,7 @@ def cmd_logs(args) -> int:
 
 
 def parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="python -m lab", description="smtp-restriction lab")
+    p = argparse.ArgumentParser(prog=".venv/bin/python -m lab", description="smtp-restriction lab")
     sub = p.add_subparsers(dest="command", required=True)
     sub.add_parser("up", help="build what changed, start the lab, wait until every host is healthy").set_defaults(func=cmd_up)
     sub.add_parser("down", help="remove this lab's containers, networks and volumes").set_defaults(func=cmd_down)
@@ -194,6 +210,7 @@ def parser() -> argparse.ArgumentParser:
     prb.add_argument("probe")
     prb.add_argument("--server", help="server under test: postfix or sendmail (default: the active variant's)")
     prb.set_defaults(func=cmd_probe)
+    sub.add_parser("report", help="results/<lab>/report.html: this lab's runs on one page").set_defaults(func=cmd_report)
     pub = sub.add_parser("publish", help="opt-in: forward 127.0.0.1 ports to lab servers for a desktop mail client")
     pub.add_argument("forwards", nargs="*", metavar="HOST:PORT=LOCALPORT",
                      help="default: postfix:25=2525 postfix:110=1110 sendmail:25=2526")

@@ -55,6 +55,16 @@ class Scenario:
     source: str = ""
     path: Path | None = None
 
+    @property
+    def where(self) -> str:
+        """The scenario's file as a user names it (relative to the checkout when inside it)."""
+        if self.path is None:
+            return self.id
+        try:
+            return str(self.path.resolve().relative_to(ROOT))
+        except ValueError:
+            return str(self.path)
+
     def rendered(self, topo: Topology) -> "Scenario":
         """The same scenario with {{host}} / {{host.fqdn}} replaced by the lab's values."""
         def fill(text: str) -> str:
@@ -171,6 +181,9 @@ def ids(directory: Path = SCENARIO_DIR) -> list[str]:
 
 
 def find(variant: str, topo: Topology, directory: Path = SCENARIO_DIR) -> Scenario:
+    """A variant by its id (scenarios/<id>.yaml), or a scenario file of the user's own by path."""
+    if variant.endswith((".yaml", ".yml")):
+        return load(Path(variant), topo)
     path = directory / f"{variant}.yaml"
     if not path.exists():
         raise LabError(f"unknown variant {variant!r}: scenarios/ has {', '.join(ids(directory)) or 'none'}")

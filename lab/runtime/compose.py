@@ -7,7 +7,7 @@ import shutil
 import subprocess
 from dataclasses import dataclass
 
-from lab.errors import LabError
+from lab.errors import ComposeFailed, LabError
 from lab.model.settings import Settings
 
 
@@ -42,6 +42,6 @@ class Compose:
         result = subprocess.run(cmd, env=env, text=True, capture_output=capture, cwd=self.settings.root)
         if check and result.returncode != 0:
             detail = (result.stderr or "").strip().splitlines()[-1:] if capture else []
-            raise LabError(f"{' '.join(cmd[:len(self.command)])} {' '.join(args)} failed"
+            raise ComposeFailed(f"{' '.join(cmd[:len(self.command)])} {' '.join(args)} failed"
                            + (f": {detail[0]}" if detail else f" (exit {result.returncode})"))
         return result

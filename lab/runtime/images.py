@@ -5,9 +5,12 @@ from __future__ import annotations
 
 import hashlib
 import subprocess
+import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+
+import docker.errors
 
 from lab.runtime import baseimage
 from lab.runtime import engine
@@ -15,6 +18,7 @@ from lab.errors import LabError
 from lab.model.settings import Settings
 
 SOURCE_LABEL = "org.smtplab.source"
+SHARED = "base"  # images/base: the lab's shared layer; every other image builds FROM it
 
 
 def folders(settings: Settings) -> dict[str, Path]:
@@ -29,7 +33,7 @@ def source_hash(folder: Path, base_image: str) -> str:
     """Changes when the folder's files or the base image (by id) change."""
     try:
         base_id = engine.client().images.get(base_image).id
-    except Exception:  # not there (yet): the name alone
+    except docker.errors.ImageNotFound:  # not there (yet): the name alone
         base_id = base_image
     digest = hashlib.sha256(base_id.encode())
     for path in sorted(p for p in folder.rglob("*") if p.is_file()):
@@ -41,7 +45,7 @@ def source_hash(folder: Path, base_image: str) -> str:
 def current_hash(image_tag: str) -> str | None:
     try:
         return (engine.client().images.get(image_tag).labels or {}).get(SOURCE_LABEL)
-    except Exception:  # not built yet
+    except docker.errors.ImageNotFound:  # not built yet
         return None
 
 
@@ -52,18 +56,26 @@ class BuildResult:
     seconds: float
 
 
-def build_one(settings: Settings, name: str) -> BuildResult:
-    import time
+def parent(settings: Settings, name: str) -> str:
+    """What images/<name> builds FROM: the Debian base for the shared layer, the shared layer
+    for every other image."""
+    if name == SHARED or SHARED not in folders(settings):
+        return settings.base_image
+    return tag(settings, SHARED)
 
+
+def build_one(settings: Settings, name: str) -> BuildResult:
+    """images/<name>, built if its files or its parent changed; the parent must be built."""
     folder = folders(settings).get(name)
     if folder is None:
         raise LabError(f"unknown image {name!r}: images/ has {', '.join(folders(settings))}")
-    image_tag, wanted = tag(settings, name), source_hash(folder, settings.base_image)
+    base = parent(settings, name)
+    image_tag, wanted = tag(settings, name), source_hash(folder, base)
     if current_hash(image_tag) == wanted:
         return BuildResult(image_tag, False, 0.0)
     start = time.monotonic()
     run = subprocess.run(
-        ["docker", "build", "-q", "-t", image_tag, "--build-arg", f"BASE_IMAGE={settings.base_image}",
+        ["docker", "build", "-q", "-t", image_tag, "--build-arg", f"BASE_IMAGE={base}",
          "--label", f"{SOURCE_LABEL}={wanted}", str(folder)],
         capture_output=True, text=True,
     )
@@ -76,5 +88,6 @@ def build_one(settings: Settings, name: str) -> BuildResult:
 def build_all(settings: Settings, say=print, jobs: int = 3) -> list[BuildResult]:
     baseimage.ensure(settings.base_image, say)
     names = list(folders(settings))
+    first = [build_one(settings, SHARED)] if SHARED in names else []  # the others build FROM it
     with ThreadPoolExecutor(max_workers=jobs) as pool:
-        return list(pool.map(lambda n: build_one(settings, n), names))
+        return first + list(pool.map(lambda n: build_one(settings, n), [n for n in names if n != SHARED]))

@@ -13,7 +13,7 @@ from lab.runtime import images
 from lab.runtime import network_check
 from lab.model import topology
 from lab import waiting
-from lab.errors import LabError
+from lab.errors import ComposeFailed, LabError, Unhealthy
 from lab.model.settings import Settings, load
 
 HEALTH_TIMEOUT = 180.0
@@ -90,10 +90,30 @@ def wait_healthy(settings: Settings, expected: int, timeout: float = HEALTH_TIME
     if done and done[1]:
         return done[0]
     why = "stopped or unhealthy" if done else f"not healthy after {timeout:.0f} s"
-    raise LabError(f"lab {settings.name}: {why}: {_health_report(settings)}")
+    raise Unhealthy(f"lab {settings.name}: {why}: {_health_report(settings)}; "
+                    f"'{settings.command('make lab-up')}' restarts what is unhealthy, "
+                    f"'{settings.command('make lab-down')}' removes the lab")
+
+
+def heal(settings: Settings, say=print) -> list[str]:
+    """Restart every container of the lab whose health check fails (its service died or
+    stopped answering); returns the hosts restarted. Stopped containers are compose's job."""
+    restarted = []
+    for c in engine.project_containers(settings.name, all=False):
+        health = c.attrs.get("State", {}).get("Health") or {}
+        if health.get("Status") == "unhealthy":
+            host = c.labels.get("com.docker.compose.service", c.name)
+            last = (health.get("Log") or [{}])[-1].get("Output", "").strip().splitlines()[-1:] or ["no output"]
+            say(f"lab {settings.name}: {host} is unhealthy ({last[0]}): restarting it")
+            c.restart(timeout=5)
+            restarted.append(host)
+    return restarted
 
 
 def up(settings: Settings | None = None, say=print) -> UpResult:
+    """Build what changed, start what is missing or stopped, restart what is unhealthy, and
+    wait until every host is healthy. A lab that did not exist before and fails to come up
+    is removed again; a running lab that cannot be healed is left as it is, for inspection."""
     start = time.monotonic()
     settings = settings or load()
     topo = topology.load(settings)
@@ -101,17 +121,24 @@ def up(settings: Settings | None = None, say=print) -> UpResult:
     runner = compose_for(settings, topo)
     network_check.check(settings.name, {f"LAB_{n.upper()}_NET": s for n, s in topo.networks.items()})
     builds = images.build_all(settings, say)
+    existed = bool(engine.project_containers(settings.name))
     for attempt in (1, 2):
         try:
             runner.run("up", "-d", "--no-build", "--remove-orphans", capture=True)
-            hosts = wait_healthy(settings, expected=len(topo.hosts))
-            return UpResult(settings, topo, builds, hosts, round(time.monotonic() - start, 1))
-        except LabError as exc:
-            down(settings)  # never leave a half-started lab behind
-            if attempt == 2 or "unhealthy" in str(exc) or "not healthy" in str(exc):
+            break
+        except ComposeFailed as exc:
+            if existed or attempt == 2:
                 raise
+            down(settings)  # e.g. a network left by a crash: remove what carries our name, once
             say(f"lab {settings.name}: starting failed ({exc}); removed the leftovers, trying once more")
-    raise AssertionError("unreachable")
+    heal(settings, say)
+    try:
+        hosts = wait_healthy(settings, expected=len(topo.hosts))
+    except Unhealthy:
+        if not existed:
+            down(settings)  # never leave a half-started lab behind
+        raise
+    return UpResult(settings, topo, builds, hosts, round(time.monotonic() - start, 1))
 
 
 def down(settings: Settings | None = None) -> DownResult:

@@ -13,6 +13,8 @@ from lab.model.topology import Host, Topology
 
 ORIGINALS = "/var/lib/lab/originals"  # what a variant's files replaced, to restore on reset
 VARIANT_FILE = "/etc/lab-variant"  # the variant applied last, written by apply()
+GREET = ("timeout {t} bash -c 'exec 3<>/dev/tcp/127.0.0.1/25 && IFS= read -r line <&3 "
+         "&& printf \"%s\\n\" \"$line\" && printf \"QUIT\\r\\n\" >&3'")
 
 
 class Server:
@@ -79,6 +81,20 @@ class Server:
             return None
         stamp, variant = out.output.split(None, 1)
         return int(stamp), variant.strip()
+
+    # --- does it serve? -------------------------------------------------------------------
+    def greeting(self, timeout: float = 2.0) -> str | None:
+        """The SMTP banner on port 25 (e.g. '220 postfix.lab.example ESMTP'), or None."""
+        out = hostexec.run(self.settings, self.name, GREET.format(t=timeout))
+        line = out.output.strip()
+        return line if out.exit_code == 0 and line[:3].isdigit() else None
+
+    def serving(self) -> str | None:
+        """None when port 25 greets with 220; else one line saying what is wrong."""
+        banner = self.greeting()
+        if banner and banner.startswith("220"):
+            return None
+        return f"{self.name}: port 25 answers {banner!r}" if banner else f"{self.name}: port 25 gives no SMTP greeting"
 
     # --- what each kind must say ---------------------------------------------------------
     def reset(self) -> None:

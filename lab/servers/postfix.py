@@ -7,7 +7,7 @@ import re
 
 from lab.runtime import hostexec
 from lab import waiting
-from lab.errors import LabError
+from lab.errors import ConfigRefused, LabError
 from lab.model.scenario import Scenario, parse_main_cf
 from lab.servers.base import Server
 from lab.runtime.hostexec import MAIL_LOG
@@ -15,6 +15,8 @@ from lab.servers.drac import DOVECOT_LOG, Drac
 
 MAP = re.compile(r"\b(hash|btree):(/[\w./-]+)")
 BASELINE = "/etc/postfix/baseline"
+UNSERVING = "/var/lib/lab/unserving"  # present: the last apply left smtpd broken, restart next time
+FATAL = re.compile(r"\b(?:fatal|panic): ")
 # Postfix will not read a configuration file modified within the current second or so (it
 # could still be being written) and sleeps until it is older: ~2 s for every postconf or
 # postmap run right after main.cf changed. We are done writing, so date it 2 s back.
@@ -41,6 +43,31 @@ class PostfixServer(Server):
         self.drac.reset()
 
     def apply(self, scenario: Scenario) -> dict:
+        """Reset, write the variant, reload (restart if the last variant left smtpd broken:
+        master throttles a service whose start failed for 60 s, and a reload keeps that),
+        then prove that Postfix serves it - or stop, in Postfix's own words."""
+        broken_before = self.run(f"test -e {UNSERVING} && echo yes || true").strip() == "yes"
+        try:
+            self._write(scenario)
+        except ConfigRefused:
+            raise
+        except LabError as exc:
+            raise ConfigRefused(f"{scenario.where}: {exc}") from None
+        mark = self.log_mark()
+        self.restart() if broken_before else self.reload()
+        warnings = self.check_serving(scenario, mark)
+        self.set_variant(scenario.id)
+        return {
+            "postconf": scenario.postconf,
+            "postconf_lab": scenario.postconf_lab,
+            **({"master_cf": scenario.master_cf} if scenario.master_cf else {}),
+            "files": scenario.files,
+            "drac_expire": self.drac.expire(),
+            "effective": self.run(["postconf", "-n"]).splitlines(),
+            **({"server_warnings": warnings} if warnings else {}),
+        }
+
+    def _write(self, scenario: Scenario) -> None:
         self.reset()
         if scenario.drac_expire:
             self.drac.reset(scenario.drac_expire)
@@ -57,16 +84,42 @@ class PostfixServer(Server):
         for kind, path in sorted(set(MAP.findall(main_cf))):
             if path in scenario.files:
                 self.run(["postmap", f"{kind}:{path}"])
-        self.reload()
-        self.set_variant(scenario.id)
-        return {
-            "postconf": scenario.postconf,
-            "postconf_lab": scenario.postconf_lab,
-            **({"master_cf": scenario.master_cf} if scenario.master_cf else {}),
-            "files": scenario.files,
-            "drac_expire": self.drac.expire(),
-            "effective": self.run(["postconf", "-n"]).splitlines(),
-        }
+
+    def check_serving(self, scenario: Scenario, mark: int, timeout: float = 8.0) -> list[str]:
+        """Postfix serves the configuration just loaded: `postfix check` passes, port 25
+        greets, and nothing since the reload says fatal. Else mark the host for a restart
+        on the next apply and raise ConfigRefused quoting Postfix. Returns the warnings
+        `postfix check` and `postconf -n` gave (e.g. an unused, misspelled parameter)."""
+        check = hostexec.run(self.settings, self.name, "postfix check 2>&1; postconf -n 2>&1 >/dev/null")
+        said = [line.strip() for line in check.output.splitlines() if line.strip()]
+
+        def settled():
+            fatal = [line for line in self.log_since(mark) if FATAL.search(line)]
+            if fatal:
+                return ("fatal", FATAL.split(fatal[0], 1)[-1].strip())
+            banner = self.greeting(timeout=1.5)
+            return ("ok", banner) if banner and banner.startswith("220") else None
+
+        done = waiting.until(settled, timeout, every=0.1)
+        problem = None
+        if check.exit_code != 0 or any(FATAL.search(line) for line in said):
+            problem = next((line for line in said if FATAL.search(line)), said[-1] if said else "postfix check failed")
+        elif done is None:
+            problem = f"port 25 gave no SMTP greeting within {timeout:.0f} s after the reload"
+        elif done[0] == "fatal":
+            problem = f"smtpd: fatal: {done[1]}"
+        if problem:
+            self.run(f"mkdir -p {UNSERVING.rsplit('/', 1)[0]} && touch {UNSERVING}")
+            raise ConfigRefused(f"{scenario.where}: Postfix does not serve this configuration: {problem}")
+        self.run(f"rm -f {UNSERVING}")
+        return [line for line in said if "warning:" in line]
+
+    def restart(self, timeout: float = 30.0) -> None:
+        """A whole new master (the container restarts: Postfix runs in the foreground as its
+        main process): the only way to clear a throttled service at once."""
+        hostexec.container(self.settings, self.name).restart(timeout=5)
+        if not waiting.until(lambda: self.greeting(timeout=1.0), timeout, every=0.3):
+            raise ConfigRefused(f"{self.name}: Postfix did not greet within {timeout:.0f} s of a restart")
 
     def reload(self, timeout: float = 15.0) -> None:
         """`postfix reload` returns at once; wait for master's reload line and for every
