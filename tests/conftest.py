@@ -15,15 +15,6 @@ from lab.model import settings  # noqa: E402
 from lab.errors import LabError  # noqa: E402
 
 
-def pytest_collection_modifyitems(items):
-    for item in items:
-        parts = item.path.parts
-        if "images" in parts or "lab" in parts[-2:]:
-            item.add_marker(pytest.mark.docker)
-        if "lab" in parts[-2:]:
-            item.add_marker(pytest.mark.lab)
-
-
 @pytest.fixture(scope="session")
 def docker_engine():
     try:

@@ -41,7 +41,7 @@ def sessions(lines: list[str]) -> list[Session]:
             continue  # a delivery child, not a session
         session = found.get(pid)
         if session is None:
-            m = WRAPPERS.match(text) or (CLIENT.search(text) if not text.startswith("to=") else None)
+            m = WRAPPERS.match(text) or CLIENT.search(text)
             if not m:
                 continue
             session = found[pid] = Session(pid, m["name"] or "", m["addr"])

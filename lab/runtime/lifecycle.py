@@ -95,19 +95,28 @@ def wait_healthy(settings: Settings, expected: int, timeout: float = HEALTH_TIME
                     f"'{settings.command('make lab-down')}' removes the lab")
 
 
-def heal(settings: Settings, say=print) -> list[str]:
-    """Restart every container of the lab whose health check fails (its service died or
-    stopped answering); returns the hosts restarted. Stopped containers are compose's job."""
-    restarted = []
+def unhealthy(settings: Settings) -> dict[str, str]:
+    """The lab's running containers whose health check fails: host -> the check's last words."""
+    sick = {}
     for c in engine.project_containers(settings.name, all=False):
         health = c.attrs.get("State", {}).get("Health") or {}
         if health.get("Status") == "unhealthy":
-            host = c.labels.get("com.docker.compose.service", c.name)
             last = (health.get("Log") or [{}])[-1].get("Output", "").strip().splitlines()[-1:] or ["no output"]
-            say(f"lab {settings.name}: {host} is unhealthy ({last[0]}): restarting it")
-            c.restart(timeout=5)
-            restarted.append(host)
-    return restarted
+            sick[c.labels.get("com.docker.compose.service", c.name)] = last[0]
+    return sick
+
+
+def heal(settings: Settings, runner: compose.Compose, say=print) -> list[str]:
+    """Recreate every container whose health check fails (its service died, stopped
+    answering, or was broken from inside): a fresh container from its image. Lab state lives
+    in the images and is re-applied by every run, so nothing is lost. Returns the hosts."""
+    sick = unhealthy(settings)
+    if not sick:
+        return []
+    for host, why in sick.items():
+        say(f"lab {settings.name}: {host} is unhealthy ({why}): recreating it")
+    runner.run("up", "-d", "--no-build", "--force-recreate", *sick, capture=True)
+    return list(sick)
 
 
 def up(settings: Settings | None = None, say=print) -> UpResult:
@@ -131,7 +140,7 @@ def up(settings: Settings | None = None, say=print) -> UpResult:
                 raise
             down(settings)  # e.g. a network left by a crash: remove what carries our name, once
             say(f"lab {settings.name}: starting failed ({exc}); removed the leftovers, trying once more")
-    heal(settings, say)
+    heal(settings, runner, say)
     try:
         hosts = wait_healthy(settings, expected=len(topo.hosts))
     except Unhealthy:

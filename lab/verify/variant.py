@@ -15,8 +15,9 @@ from lab.verify.probe_run import run_probe
 
 
 def ensure_running(settings: Settings, say=print) -> None:
-    if not lifecycle.status(settings).running:
-        say(f"lab {settings.name} is not running: starting it")
+    status = lifecycle.status(settings)
+    if not status.running:
+        say(f"lab {settings.name} is " + ("not all healthy: healing it" if status.hosts else "not running: starting it"))
         lifecycle.up(settings, say)
 
 
@@ -41,7 +42,8 @@ def run_variant(variant: str, settings: Settings | None = None, say=print, only:
     probe_results = [run_probe(settings, server, p, chosen.expect.get(p.id))
                      for p in chosen.probes if only is None or p.id == only]
     return results.RunResult(
-        variant=chosen.id, title=chosen.title, server=chosen.server, started=started_at, config=config,
+        variant=chosen.id, title=chosen.title, server=chosen.server, lab=results.lab_of(settings),
+        started=started_at, config=config,
         versions=server.versions(), probes=probe_results, seconds=round(time.monotonic() - start, 1),
         lesson=chosen.lesson,
     )
