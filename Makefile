@@ -6,13 +6,18 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 LAB := $(PY) -m lab
 HOSTS := dns postfix sendmail relay remote outside inside
-# one verify-<id> and apply-<id> target per file in scenarios/
+# one verify-<id>, apply-<id> and show-<id> target per file in scenarios/
 VARIANTS := $(sort $(basename $(notdir $(wildcard scenarios/*.yaml))))
 export TESTCONTAINERS_RYUK_DISABLED := true
 
 .PHONY: help bootstrap venv build lab-up lab-down status test test-unit clean verify list report bench bench-cold publish \
         $(addprefix shell-,$(HOSTS)) $(addprefix logs-,$(HOSTS)) \
-        $(addprefix verify-,$(VARIANTS)) $(addprefix apply-,$(VARIANTS))
+        $(addprefix verify-,$(VARIANTS)) $(addprefix apply-,$(VARIANTS)) $(addprefix show-,$(VARIANTS))
+
+# Targets with a name part (verify-method1, shell-outside): GNU Make never applies a pattern
+# rule to a .PHONY target ("Nothing to be done for 'shell-outside'"), so every known name
+# gets an explicit (static pattern) rule; the plain pattern rule after it catches any other
+# name and lets the lab say in one line what exists.
 
 help: ## list the targets
 	@grep -hE '^[a-zA-Z0-9_%-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 24
@@ -50,25 +55,31 @@ test-unit: $(STAMP) ## only the fast tests that need no Docker
 list: $(STAMP) ## every variant with its title
 	$(LAB) list
 
-verify: bootstrap $(STAMP) ## run every variant: apply, probe, print the tables, save results/ (exit 0 only if all match)
+verify: bootstrap $(STAMP) ## run every variant: apply, probe, print the tables, save results/<lab>/ (exit 0 only if all match)
 	$(LAB) verify
 
 $(addprefix verify-,$(VARIANTS)): verify-%: bootstrap $(STAMP)
 	$(LAB) verify $*
 
-verify-%: ## verify-<variant>: apply one variant and run its probes (e.g. make verify-method1)
+verify-%: $(STAMP) ## verify-<variant>: apply one variant and run its probes (e.g. make verify-method1)
 	@$(LAB) verify $*
 
 $(addprefix apply-,$(VARIANTS)): apply-%: bootstrap $(STAMP)
 	$(LAB) apply $*
 
-apply-%: ## apply-<variant>: put the server in that variant without probing, to try it by hand
+apply-%: $(STAMP) ## apply-<variant>: put the server in that variant without probing, to try it by hand
 	@$(LAB) apply $*
 
-report: $(STAMP) ## one self-contained HTML page from results/*.json: topology, every matrix, configs, transcripts
-	$(PY) -m lab.report
+$(addprefix show-,$(VARIANTS)): show-%: $(STAMP)
+	@$(LAB) show $*
 
-bench: bootstrap $(STAMP) ## measure warm lab-up, one probe, each variant, all variants, memory, image sizes -> results/bench.json
+show-%: $(STAMP) ## show-<variant>: its configuration, expected outcomes and lesson (e.g. make show-method1)
+	@$(LAB) show $*
+
+report: $(STAMP) ## this lab's runs on one self-contained HTML page (results/<lab>/report.html): topology, matrices, configs, transcripts
+	$(LAB) report
+
+bench: bootstrap $(STAMP) ## measure warm lab-up, one probe, each variant, all variants, memory, image sizes -> results/<lab>/bench.json
 	$(PY) -m lab.bench
 
 bench-cold: bootstrap $(STAMP) ## the same, after removing the lab's images and the base image (times the cold build; minutes)
@@ -77,8 +88,14 @@ bench-cold: bootstrap $(STAMP) ## the same, after removing the lab's images and 
 publish: bootstrap $(STAMP) ## opt-in, while it runs: 127.0.0.1:2525/1110 -> postfix SMTP/POP3, 127.0.0.1:2526 -> sendmail
 	$(LAB) publish
 
-shell-%: $(STAMP) ## shell-<host>: a shell on that host (outside, inside, postfix, ...)
+$(addprefix shell-,$(HOSTS)): shell-%: $(STAMP)
 	@$(LAB) shell $*
+
+shell-%: $(STAMP) ## shell-<host>: a shell on that host (outside, inside, postfix, ...); stdin may be a pipe
+	@$(LAB) shell $*
+
+$(addprefix logs-,$(HOSTS)): logs-%: $(STAMP)
+	@$(LAB) logs -f $*
 
 logs-%: $(STAMP) ## logs-<host>: follow that host's mail log (postfix, sendmail, relay, remote, dns)
 	@$(LAB) logs -f $*

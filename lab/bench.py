@@ -24,7 +24,7 @@ from lab.model import settings
 from lab.model import topology
 from lab.verify import variant as verify
 from lab.verify.probe_run import run_probe
-from lab.model.results import RESULTS_DIR
+from lab.model.results import results_dir
 
 UNITS = {"B": 1, "KiB": 1024, "MiB": 1024**2, "GiB": 1024**3, "kB": 1000, "MB": 1000**2, "GB": 1000**3}
 
@@ -58,13 +58,13 @@ def timed(fn, *args, **kwargs):
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m lab.bench", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog=".venv/bin/python -m lab.bench", description=__doc__.splitlines()[0])
     parser.add_argument("--cold", action="store_true", help="remove the images first and time the cold build")
     parser.add_argument("--probes", type=int, default=5, help="how many times to time one probe")
     args = parser.parse_args(argv)
     s = settings.load()
     topo = topology.load(s)
-    report = {"schema": 1, "started": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+    report = {"schema": 1, "lab": s.name, "started": datetime.now(timezone.utc).isoformat(timespec="seconds"),
               "machine": {"cpus": __import__("os").cpu_count(), "python": platform.python_version()}}
     quiet = lambda *_: None  # noqa: E731
     lifecycle.down(s)
@@ -87,8 +87,9 @@ def main(argv=None) -> int:
         seconds, run = timed(verify.run_variant, variant, s, quiet)
         report["variant_seconds"][variant] = {"seconds": seconds, "probes": len(run.probes), "ok": run.ok}
     report["all_variants_seconds"] = round(time.monotonic() - total_start, 1)
-    RESULTS_DIR.mkdir(exist_ok=True)
-    path = RESULTS_DIR / "bench.json"
+    directory = results_dir(s)  # per lab, beside its runs: the numbers are this lab's
+    directory.mkdir(parents=True, exist_ok=True)
+    path = directory / "bench.json"
     path.write_text(json.dumps(report, indent=1) + "\n")
     print(json.dumps(report, indent=1))
     print(f"-> {path}")

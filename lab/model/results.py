@@ -1,19 +1,22 @@
 """Run results as data: the JSON contract other tools and the report read.
 
-results/<variant>.json always holds the latest run; results/history/ keeps older ones.
-Every view (terminal table, Markdown, the report) is rendered from this document."""
+Results live per lab (several labs share a checkout): results/<lab>/<variant>.json always
+holds that lab's latest run, results/<lab>/history/ every run under a name that never
+collides. Every view (terminal table, Markdown, the report) is rendered from this document."""
 
 from __future__ import annotations
 
 import json
+import os
+import secrets
 from dataclasses import asdict, dataclass, field
+from datetime import datetime, timezone
 from pathlib import Path
 
 from lab.model.outcomes import Outcome
-from lab.model.settings import ROOT
+from lab.model.settings import Settings
 
-SCHEMA = 1
-RESULTS_DIR = ROOT / "results"
+SCHEMA = 2  # 2: results per lab, and the run names its lab ("lab": name and subnets)
 
 
 @dataclass
@@ -49,6 +52,7 @@ class RunResult:
     variant: str
     title: str
     server: str
+    lab: dict  # the lab it ran in: {"name", "internet", "lan"} (subnets as CIDR), see lab_of()
     started: str
     config: dict  # exactly what was applied
     versions: dict
@@ -74,16 +78,43 @@ class RunResult:
         return cls(probes=probes, **fields)
 
 
-def save(result: RunResult, directory: Path = RESULTS_DIR) -> Path:
-    directory.mkdir(parents=True, exist_ok=True)
-    (directory / "history").mkdir(exist_ok=True)
+def lab_of(settings: Settings) -> dict:
+    """What a run records about its lab: the name and both subnets."""
+    return {"name": settings.name, "internet": f"{settings.internet_net}.0/24", "lan": f"{settings.lan_net}.0/24"}
+
+
+def results_dir(settings: Settings) -> Path:
+    """results/<lab>/: one folder per lab (the default lab too), so that labs never mix."""
+    return settings.root / "results" / settings.name
+
+
+def _history_name(variant: str) -> str:
+    """<variant>-<UTC stamp to the microsecond>-<random>.json: unique even for runs in the same
+    second, in several labs, in several processes."""
+    stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S.%fZ")
+    return f"{variant}-{stamp}-{secrets.token_hex(3)}.json"
+
+
+def save(result: RunResult, settings: Settings) -> Path:
+    """Write the run as this lab's latest result of its variant, and into its history."""
+    if result.lab.get("name") != settings.name:
+        raise ValueError(f"a run of lab {result.lab.get('name')!r} saved as lab {settings.name!r}")
+    directory = results_dir(settings)
+    (directory / "history").mkdir(parents=True, exist_ok=True)
     text = json.dumps(result.to_dict(), indent=1, ensure_ascii=False) + "\n"
-    stamp = result.started.replace(":", "").replace("-", "")
-    (directory / "history" / f"{result.variant}-{stamp}.json").write_text(text)
+    while True:  # "x": never overwrite another run's history, however unlikely the clash
+        try:
+            with open(directory / "history" / _history_name(result.variant), "x") as f:
+                f.write(text)
+            break
+        except FileExistsError:
+            continue
     path = directory / f"{result.variant}.json"
-    path.write_text(text)
+    partial = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(3)}")
+    partial.write_text(text)
+    os.replace(partial, path)  # a reader never sees half a document
     return path
 
 
-def load(variant: str, directory: Path = RESULTS_DIR) -> RunResult:
-    return RunResult.from_dict(json.loads((directory / f"{variant}.json").read_text()))
+def load(variant: str, settings: Settings) -> RunResult:
+    return RunResult.from_dict(json.loads((results_dir(settings) / f"{variant}.json").read_text()))

@@ -78,6 +78,20 @@ def _fail(path: Path, where: str, why: str):
     raise LabError(f"{path}: {where}: {why}")
 
 
+def yaml_error(exc: yaml.YAMLError) -> tuple[str, str]:
+    """(where, why) of a YAML error. A quoted scalar or a flow collection left open is
+    reported where it opens (PyYAML's context_mark): its problem_mark is where the parser
+    gave up, often lines later or at the end of the file."""
+    problem, context = getattr(exc, "problem_mark", None), getattr(exc, "context_mark", None)
+    what = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+    opened = getattr(exc, "context", None) or ""
+    if context and opened.startswith(("while scanning a", "while parsing a flow")):
+        later = f" at line {problem.line + 1}" if problem and problem.line != context.line else ""
+        construct = opened.split(" ", 2)[-1]  # "while scanning a quoted scalar" -> "a quoted scalar"
+        return f"line {context.line + 1}", f"{construct} opens here: {what}{later}"
+    return (f"line {problem.line + 1}" if problem else "file"), what
+
+
 def load_probes(path: Path = PROBE_PLAN, hosts: set[str] | None = None) -> dict[str, Probe]:
     data = yaml.safe_load(path.read_text())
     probes = {}
@@ -113,9 +127,8 @@ def load(path: Path, topo: Topology, probes: dict[str, Probe] | None = None) -> 
     except FileNotFoundError:
         raise LabError(f"{path}: no such scenario file") from None
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"line {mark.line + 1}" if mark else "file"
-        _fail(path, where, f"not valid YAML ({getattr(exc, 'problem', exc)})")
+        where, why = yaml_error(exc)
+        _fail(path, where, f"not valid YAML ({why})")
     if not isinstance(data, dict):
         _fail(path, "file", "must be a mapping of fields")
     for key in REQUIRED:

@@ -124,10 +124,12 @@ def slim(rootfs: Path) -> None:
             shutil.rmtree(doc, ignore_errors=True) if doc.is_dir() else doc.unlink()
 
 
-def bootstrap(plan: BaseImagePlan, say: Callable[[str], None]) -> None:
-    """debootstrap a minbase root file system and import it as plan.image."""
+def bootstrap(plan: BaseImagePlan, say: Callable[[str], None], again: str = "make lab-up") -> None:
+    """debootstrap a minbase root file system and import it as plan.image. `again`: the
+    command that runs this once more (for this lab), to be run as root when we are not."""
     if os.geteuid() != 0:
-        raise LabError(f"building {plan.image} with debootstrap needs root: run 'sudo make lab-up' once")
+        # sudo drops the environment, so the lab's variables go after it: sudo LAB_NAME=x make ...
+        raise LabError(f"building {plan.image} with debootstrap needs root: run 'sudo {again}' once")
     say(f"{plan.image}: not present, no registry; building it with debootstrap from {plan.mirror} (about 30 s)")
     with tempfile.TemporaryDirectory(prefix="smtplab-rootfs-") as tmp:
         rootfs = Path(tmp) / "rootfs"
@@ -150,7 +152,7 @@ def bootstrap(plan: BaseImagePlan, say: Callable[[str], None]) -> None:
     say(f"{plan.image}: imported")
 
 
-def ensure(image: str, say: Callable[[str], None]) -> BaseImagePlan:
+def ensure(image: str, say: Callable[[str], None], again: str = "make lab-up") -> BaseImagePlan:
     from lab.runtime import engine
 
     suite = suite_of(image) or ""
@@ -162,5 +164,5 @@ def ensure(image: str, say: Callable[[str], None]) -> BaseImagePlan:
         mirror=lambda: host_mirror(suite),
     )
     if plan.action == "debootstrap":
-        bootstrap(plan, say)
+        bootstrap(plan, say, again)
     return plan

@@ -10,8 +10,17 @@ import docker
 import docker.errors
 
 from lab.errors import LabError
+from lab.model import settings
 
 PROJECT_LABEL = "com.docker.compose.project"
+
+
+def _lab_up() -> str:
+    """'make lab-up' for the lab this process was started for (its LAB_* variables)."""
+    try:
+        return settings.load().command("make lab-up")
+    except LabError:  # a bad LAB_* value: that error comes soon enough on its own
+        return "make lab-up"
 
 
 @lru_cache(maxsize=1)
@@ -24,7 +33,7 @@ def client() -> docker.DockerClient:
         reason = str(exc).splitlines()[0][:160]
         raise LabError(
             f"Docker is not running (cannot reach the engine at {where}: {reason}); "
-            "run 'make lab-up', which installs and starts what the lab needs (or 'python3 -m lab.bootstrap' alone)"
+            f"run '{_lab_up()}', which installs and starts what the lab needs (or 'python3 -m lab.bootstrap' alone)"
         ) from None
     return engine
 

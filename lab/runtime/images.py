@@ -86,7 +86,7 @@ def build_one(settings: Settings, name: str) -> BuildResult:
 
 
 def build_all(settings: Settings, say=print, jobs: int = 3) -> list[BuildResult]:
-    baseimage.ensure(settings.base_image, say)
+    baseimage.ensure(settings.base_image, say, again=settings.command("make lab-up"))
     names = list(folders(settings))
     first = [build_one(settings, SHARED)] if SHARED in names else []  # the others build FROM it
     with ThreadPoolExecutor(max_workers=jobs) as pool:

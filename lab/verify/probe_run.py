@@ -21,6 +21,19 @@ from lab.verify import fate
 from lab.verify.verdict import judge
 
 
+# "decided by" for a message that got through while the server's log names no rule (Sendmail
+# names none; Postfix logs permits only when a restriction permits): nothing stopped it
+NO_OBJECTION = "no restriction objected"
+GOT_THROUGH = (Outcome.DELIVERED, Outcome.QUARANTINED, Outcome.RELAYED)
+
+
+def deciding_rule(rule: str | None, actual: Outcome) -> str | None:
+    """The rule a row shows: the one the log names, else what let an accepted message pass."""
+    if rule is None and actual in GOT_THROUGH:
+        return NO_OBJECTION
+    return rule
+
+
 @dataclass(frozen=True)
 class Target:
     """Where a probe goes: the host the client talks to, the recipient, the local user or None."""
@@ -80,6 +93,7 @@ def run_probe(settings: Settings, server: Server, probe: Probe, expected: Outcom
         if found.code is not None:
             code, stage = found.code, found.stage
     seen, rule, decided = read_decision(settings, hops, token, client, where.host, server.name)
+    rule = deciding_rule(rule, actual)
     said, kept = server.claims(token), server.records(token)
     evidence = notes + decided + [line for line in evidence + said + kept if line not in decided]
     warnings = []

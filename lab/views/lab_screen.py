@@ -27,17 +27,38 @@ def hosts_table(topo, states) -> Table:
     return table
 
 
+def networks_line(topo) -> str:
+    return "networks: " + ", ".join(f"{n} {sub} (internal)" for n, sub in topo.networks.items())
+
+
 def up(result: UpResult) -> None:
     s, topo = result.settings, result.topology
     built = [b for b in result.builds if b.built]
     console.print(f"[bold]Lab {s.name} is up[/] in {result.seconds} s"
                   + (f" (built {', '.join(b.image for b in built)})" if built else " (images up to date)"))
-    console.print("networks: " + ", ".join(f"{n} {sub} (internal)" for n, sub in topo.networks.items()))
+    console.print(networks_line(topo))
     console.print(hosts_table(topo, result.hosts))
     console.print("users: " + ", ".join(f"{u.name} / {u.password}" for u in topo.users)
                   + "   mail domains: " + ", ".join(f"{d.name} (MX {topo.hosts[d.mx].fqdn})" for d in topo.mail_domains))
-    console.print("get in:  make shell-outside | shell-inside | shell-postfix ...    "
-                  "logs:  make logs-postfix | logs-sendmail | logs-relay ...    stop:  make lab-down")
+    for line in next_steps(s, topo):
+        console.print(line)
+
+
+def next_steps(s, topo) -> list[str]:
+    """What to type next, each a whole command for this lab (with its LAB_* variables), as it
+    runs from the checkout in a fresh shell."""
+    from lab.model import scenario
+
+    servers = [h for h in topo.hosts if topo.mta(h)]
+    client = next((h.name for h in topo.hosts.values() if len(h.addresses) == 1 and not topo.mta(h.name)), "outside")
+    variant = (scenario.ids() or ["method1"])[0]
+    return [
+        f"get in:   {s.command(f'make shell-{client}')}    (hosts: {' '.join(topo.hosts)})",
+        f"logs:     {s.command(f'make logs-{topo.under_test[0]}')}    (mail servers: {' '.join(servers)})",
+        f"variants: {s.command('make list')}    read one: {s.command(f'make show-{variant}')}    "
+        f"run it: {s.command(f'make verify-{variant}')}",
+        f"stop:     {s.command('make lab-down')}",
+    ]
 
 
 def down(result: DownResult) -> None:
@@ -50,8 +71,9 @@ def down(result: DownResult) -> None:
 def status(result: StatusResult, variant: str | None = None, server: str | None = None) -> None:
     s = result.settings
     if not result.hosts:
-        console.print(f"lab {s.name}: not running (make lab-up)")
+        console.print(f"lab {s.name}: not running ({s.command('make lab-up')})")
         return
     word = "[green]up[/]" if result.running else "[red]not healthy[/]"
     console.print(f"lab {s.name}: {word}" + (f", variant {variant} on {server}" if variant else ""))
+    console.print(networks_line(result.topology))
     console.print(hosts_table(result.topology, result.hosts))

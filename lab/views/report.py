@@ -1,6 +1,7 @@
-"""`make report`: one self-contained HTML page from results/*.json — the topology, every
-variant's matrix with its configuration and lesson, and the SMTP transcripts. It reads the
-JSON documents and nothing else: what the page shows is what the runs recorded."""
+"""`make report`: one self-contained HTML page per lab from results/<lab>/*.json — the
+lab's topology, every variant's matrix with its configuration and lesson, and the SMTP
+transcripts. It reads that lab's JSON documents and nothing else: what the page shows is
+what the runs recorded."""
 
 from __future__ import annotations
 
@@ -10,12 +11,13 @@ from pathlib import Path
 
 from jinja2 import Environment, PackageLoader
 
+from lab.model import results
 from lab.model import scenario
 from lab.model import settings
 from lab.model import topology
 from lab.errors import LabError
 from lab.views.run_table import lies, said, short_fate
-from lab.model.results import RESULTS_DIR, RunResult
+from lab.model.results import RunResult, results_dir
 
 BOX_W, BOX_H, GAP = 180, 44, 16
 
@@ -45,44 +47,40 @@ def topology_svg(topo: topology.Topology) -> str:
     return "\n".join(parts)
 
 
-def load_runs(directory: Path = RESULTS_DIR) -> list[RunResult]:
+def load_runs(s: settings.Settings) -> list[RunResult]:
+    """The latest run of every variant in this lab (results/<lab>/), in scenario order."""
     order = {v: i for i, v in enumerate(scenario.ids())}
     runs = []
-    for path in sorted(directory.glob("*.json")):
+    for path in sorted(results_dir(s).glob("*.json")):
         if path.stem == "bench":
             continue
         try:
-            runs.append(RunResult.from_dict(json.loads(path.read_text())))
+            run = RunResult.from_dict(json.loads(path.read_text()))
         except (json.JSONDecodeError, TypeError, KeyError) as exc:
-            raise LabError(f"{path}: not a lab result ({exc})") from None
+            raise LabError(f"{path}: not a lab result of schema {results.SCHEMA} ({exc})") from None
+        if run.lab.get("name") != s.name:
+            raise LabError(f"{path}: a run of lab {run.lab.get('name')!r} in lab {s.name!r}'s results")
+        runs.append(run)
     return sorted(runs, key=lambda r: order.get(r.variant, len(order)))
 
 
 def render(runs: list[RunResult], topo: topology.Topology) -> str:
     env = Environment(loader=PackageLoader("lab.views", "templates"), autoescape=True)
     env.filters.update(short_fate=short_fate, said=said, lies=lies)
+    lab = runs[0].lab.get("name", "") if runs else ""
     return env.get_template("report.html.j2").render(
-        runs=runs, topo=topo, svg=topology_svg(topo),
+        runs=runs, topo=topo, svg=topology_svg(topo), lab=lab,
         generated=datetime.now(timezone.utc).isoformat(timespec="seconds"),
     )
 
 
-def main() -> int:
-    s = settings.load()
-    runs = load_runs()
+def write(s: settings.Settings) -> tuple[Path, int]:
+    """results/<lab>/report.html from that lab's runs, drawn with that lab's topology."""
+    runs = load_runs(s)
     if not runs:
-        raise LabError("results/ has no runs yet: run 'make verify' (or one variant) first")
-    path = RESULTS_DIR / "report.html"
+        where = results_dir(s).relative_to(s.root)
+        raise LabError(f"{where}/ has no runs yet: run '{s.command('make verify')}' "
+                       f"(or one variant, '{s.command('make verify-method1')}') first")
+    path = results_dir(s) / "report.html"
     path.write_text(render(runs, topology.load(s)))
-    print(f"{len(runs)} variants -> {path}")
-    return 0
-
-
-if __name__ == "__main__":
-    import sys
-
-    try:
-        sys.exit(main())
-    except LabError as exc:
-        print(f"lab: {exc}", file=sys.stderr)
-        sys.exit(2)
+    return path, len(runs)

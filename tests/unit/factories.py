@@ -2,6 +2,9 @@
 
 from lab.model import results
 
+# what a run of the default lab records about it (results.lab_of)
+LAB = {"name": "smtplab", "internet": "198.51.100.0/24", "lan": "10.77.0.0/24"}
+
 
 def probe(name, expected, actual, seen="198.51.100.200"):
     return results.ProbeResult(
@@ -9,10 +12,11 @@ def probe(name, expected, actual, seen="198.51.100.200"):
         server="postfix", recipient="alice@postfix.lab.example", token="t" * 16, expected=expected, actual=actual,
         ok=expected == actual and seen in (None, "198.51.100.200"), code=554, stage="rcpt", rule="reject",
         fate=None, transcript=[{"stage": "rcpt", "command": "RCPT TO:<x>", "code": 554, "reply": "no"}],
-        seconds=0.3, reproduce=f"python -m lab probe outside {name}")
+        seconds=0.3, reproduce=f".venv/bin/python -m lab probe outside {name} --server postfix")
 
 
-def run(*probes):
-    return results.RunResult(variant="method1", title="Method 1", server="postfix", started="2026-11-29T09:00:00+00:00",
+def run(*probes, lab=LAB):
+    return results.RunResult(variant="method1", title="Method 1", server="postfix", lab=dict(lab),
+                             started="2026-11-29T09:00:00+00:00",
                              config={"postconf": "mynetworks = 127.0.0.0/8\n", "files": {}}, versions={"postfix": "3.7"},
                              probes=list(probes), seconds=1.0, lesson="L")

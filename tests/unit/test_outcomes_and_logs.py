@@ -77,3 +77,18 @@ def test_reject_reasons_name_their_restriction(reason, code, rule):
 def test_a_bounce_on_the_way_is_read_with_its_code():
     [d] = postfix_log.deliveries(LOG, "fedcba9876543210")
     assert (d.status, d.reply_code) == ("bounced", 554)
+
+
+@pytest.mark.parametrize("actual", [Outcome.DELIVERED, Outcome.QUARANTINED, Outcome.RELAYED])
+def test_a_message_that_got_through_unnamed_was_let_pass_by_no_objection(actual):
+    from lab.verify.probe_run import NO_OBJECTION, deciding_rule
+
+    assert deciding_rule(None, actual) == NO_OBJECTION == "no restriction objected"
+    assert deciding_rule("permit_mynetworks", actual) == "permit_mynetworks"  # a named rule stays
+
+
+@pytest.mark.parametrize("actual", [Outcome.REJECTED, Outcome.DEFERRED, Outcome.REFUSED, Outcome.LOST])
+def test_a_message_that_did_not_get_through_claims_no_reason_it_has_not_got(actual):
+    from lab.verify.probe_run import deciding_rule
+
+    assert deciding_rule(None, actual) is None

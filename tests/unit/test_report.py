@@ -1,6 +1,10 @@
+import dataclasses
+import shutil
+
 from factories import probe, run
 
 from lab.views import report
+from lab.model import results
 from lab.model import settings
 from lab.model import topology
 
@@ -33,3 +37,19 @@ def test_report_shows_the_mail_log_claim_beside_a_quarantined_fate():
     p.claim = "Nov 29 sendmail[9]: X: to=<alice@sendmail.lab.example>, mailer=local, dsn=2.0.0, stat=Sent"
     html = report.render([run(p)], TOPO)
     assert "stat=Sent (mailer=local)" in html and "← but quarantined" in html
+
+
+def test_each_lab_reports_its_own_runs_with_its_own_topology(tmp_path):
+    shutil.copy(settings.ROOT / "compose.yaml", tmp_path)  # a checkout in tmp_path
+    labs = [dataclasses.replace(settings.load({"LAB_NAME": name}), root=tmp_path) for name in ("student07", "student08")]
+    outside = {s.name: topology.load(s).hosts["outside"].address for s in labs}
+    for s in labs:
+        p = probe("direct-inbound", "rejected", "rejected", seen=None)
+        p.client_address = outside[s.name]
+        results.save(run(p, lab=results.lab_of(s)), s)
+    for s, other in zip(labs, reversed(labs)):
+        path, count = report.write(s)
+        html = path.read_text()
+        assert path == tmp_path / "results" / s.name / "report.html" and count == 1
+        assert outside[s.name] in html and f"{s.internet_net}.0/24" in html and s.name in html
+        assert outside[other.name] not in html and other.internet_net not in html

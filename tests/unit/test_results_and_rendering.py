@@ -1,26 +1,59 @@
 """The JSON contract other tools read, and the views rendered from it."""
 
+import dataclasses
 import json
+import threading
 
+import pytest
 from rich.console import Console
 
-from factories import probe, run
+from factories import LAB, probe, run
 
 from lab.views import run_table as render_run
-from lab.model import results
+from lab.model import results, settings
 
 PROBE_KEYS = {"probe", "client", "client_address", "client_address_seen", "recipient", "token", "expected",
               "actual", "ok", "code", "stage", "rule", "fate", "transcript", "seconds"}
-TOP_KEYS = {"schema", "variant", "server", "started", "config", "versions", "probes"}
+TOP_KEYS = {"schema", "variant", "server", "lab", "started", "config", "versions", "probes"}
+LAB_KEYS = {"name", "internet", "lan"}
+
+
+def lab_settings(tmp_path, **env):
+    """Settings of a lab whose checkout is tmp_path (results go to tmp_path/results/<lab>/)."""
+    return dataclasses.replace(settings.load(env), root=tmp_path)
 
 
 def test_json_contract_keys_and_version(tmp_path):
-    path = results.save(run(probe("direct-inbound", "rejected", "rejected")), tmp_path)
+    s = lab_settings(tmp_path)
+    path = results.save(run(probe("direct-inbound", "rejected", "rejected")), s)
+    assert path == tmp_path / "results" / "smtplab" / "method1.json"  # the default lab has a folder too
     data = json.loads(path.read_text())
-    assert TOP_KEYS <= set(data) and data["schema"] == results.SCHEMA == 1
+    assert TOP_KEYS <= set(data) and data["schema"] == results.SCHEMA == 2
+    assert set(data["lab"]) == LAB_KEYS and data["lab"] == results.lab_of(s) == LAB
     assert PROBE_KEYS <= set(data["probes"][0])
-    assert results.load("method1", tmp_path).to_dict() == data
-    assert len(list((tmp_path / "history").glob("method1-*.json"))) == 1
+    assert results.load("method1", s).to_dict() == data
+    assert len(list((path.parent / "history").glob("method1-*.json"))) == 1
+
+
+def test_each_lab_has_its_own_results_and_history_names_never_collide(tmp_path):
+    labs = [lab_settings(tmp_path, LAB_NAME=name) for name in ("student07", "student08")]
+    runs = {s.name: run(probe("direct-inbound", "rejected", "rejected"), lab=results.lab_of(s)) for s in labs}
+    # many runs of the same variant, stamped in the same second, from several threads
+    threads = [threading.Thread(target=results.save, args=(runs[s.name], s)) for s in labs for _ in range(10)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    for s in labs:
+        data = json.loads((results.results_dir(s) / "method1.json").read_text())
+        assert data["lab"] == {"name": s.name, "internet": f"{s.internet_net}.0/24", "lan": f"{s.lan_net}.0/24"}
+        assert len(list((results.results_dir(s) / "history").glob("method1-*.json"))) == 10
+    assert labs[0].internet_net != labs[1].internet_net
+
+
+def test_a_run_is_never_saved_as_another_labs(tmp_path):
+    with pytest.raises(ValueError, match="student08"):
+        results.save(run(probe("a", "rejected", "rejected")), lab_settings(tmp_path, LAB_NAME="student08"))
 
 
 def test_ok_is_false_when_any_cell_mismatches():
@@ -46,7 +79,7 @@ def test_terminal_table_marks_mismatches_and_foreign_addresses():
 def test_markdown_has_every_row_and_the_config():
     md = render_run.markdown(run(probe("good", "rejected", "rejected"), probe("bad", "rejected", "delivered")))
     assert md.count("\n| good |") == 1 and "**delivered ✗**" in md
-    assert "mynetworks = 127.0.0.0/8" in md and "`python -m lab probe outside bad`" in md
+    assert "mynetworks = 127.0.0.0/8" in md and "`.venv/bin/python -m lab probe outside bad --server postfix`" in md
 
 
 def test_summary_names_the_mismatches():

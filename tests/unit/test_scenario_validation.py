@@ -48,7 +48,11 @@ def replace(old, new):
 
 
 CASES = {
-    "bad-yaml": ("id: [unclosed\n", "line 2: not valid YAML"),
+    # an unclosed bracket or quote is named where it opens, not where the parser gave up
+    "bad-yaml": ("id: [unclosed\n", "line 1: not valid YAML (a flow sequence opens here"),
+    "unclosed-quote": ('id: case\ntitle: "A test variant\nserver: postfix\nlesson: L\n',
+                       "line 2: not valid YAML (a quoted scalar opens here: found unexpected end of stream at line 5)"),
+    "bad-indent": (replace("server: postfix", "  server: postfix"), "line 3: not valid YAML (mapping values are not allowed"),
     "not-a-mapping": ("- just\n- a list\n", "file: must be a mapping"),
     "missing-field": (replace("lesson: Something to learn.\n", ""), "lesson: missing"),
     "unknown-field": (replace("server: postfix", "server: postfix\nservr: x"), "servr: unknown field"),

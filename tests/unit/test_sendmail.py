@@ -6,6 +6,7 @@ internet 100.64.8.0/24) after running sendmail-procmail-logged: alice's mailbox 
 via the relay, one sent with SMTP AUTH), the quarantine (four direct messages), mail.log
 (healthcheck noise included) and procmail's log."""
 
+import dataclasses
 import json
 from pathlib import Path
 
@@ -13,6 +14,7 @@ import pytest
 from rich.console import Console
 
 import procmail_model as procmail
+from factories import LAB
 from lab.views import run_table as render_run
 from lab.model import results
 from lab.model import scenario
@@ -170,14 +172,16 @@ def quarantined_run():
         probe="direct-inbound", what="w", client="outside", client_address="100.64.8.200",
         client_address_seen="100.64.8.200", server="sendmail", recipient="alice@sendmail.lab.example", token=DIRECT,
         expected="quarantined", actual="quarantined", ok=True, code=250, stage="data", rule=None,
-        fate="sendmail:/var/tmp/filterd-mails", transcript=[], seconds=1.0, reproduce="python -m lab probe outside direct-inbound",
+        fate="sendmail:/var/tmp/filterd-mails", transcript=[], seconds=1.0, reproduce=".venv/bin/python -m lab probe outside direct-inbound",
         claim=SENT, records=["/var/log/procmail.log: Folder: /var/tmp/filterd-mails 719"])
-    return results.RunResult(variant="sendmail-procmail-logged", title="t", server="sendmail", started="2026-11-29T09:17:00+00:00",
+    return results.RunResult(variant="sendmail-procmail-logged", title="t", server="sendmail", lab=dict(LAB),
+                             started="2026-11-29T09:17:00+00:00",
                              config={"files": {}}, versions={}, probes=[p], seconds=1.0, lesson="L")
 
 
 def test_json_carries_the_claim_beside_the_fate(tmp_path):
-    data = json.loads(results.save(quarantined_run(), tmp_path).read_text())["probes"][0]
+    s = dataclasses.replace(settings.load({}), root=tmp_path)
+    data = json.loads(results.save(quarantined_run(), s).read_text())["probes"][0]
     assert data["fate"] == "sendmail:/var/tmp/filterd-mails" and data["claim"].endswith("stat=Sent")
     assert data["records"] == ["/var/log/procmail.log: Folder: /var/tmp/filterd-mails 719"]
 
