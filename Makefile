@@ -55,14 +55,14 @@ test-unit: $(STAMP) ## only the fast tests that need no Docker
 list: $(STAMP) ## every variant with its title
 	$(LAB) list
 
-verify: bootstrap $(STAMP) ## run every variant: apply, probe, print the tables, save results/<lab>/ (exit 0 only if all match)
-	$(LAB) verify
+verify: bootstrap $(STAMP) ## run every variant: apply, probe, print the tables, save results/<lab>/ (exit 0 only if all match; WIDE=1: every column)
+	$(LAB) verify $(if $(WIDE),--wide)
 
 $(addprefix verify-,$(VARIANTS)): verify-%: bootstrap $(STAMP)
-	$(LAB) verify $*
+	$(LAB) verify $* $(if $(WIDE),--wide)
 
-verify-%: $(STAMP) ## verify-<variant>: apply one variant and run its probes (e.g. make verify-method1)
-	@$(LAB) verify $*
+verify-%: $(STAMP) ## verify-<variant>: apply one variant and run its probes (e.g. make verify-method1; WIDE=1: every column)
+	@$(LAB) verify $* $(if $(WIDE),--wide)
 
 $(addprefix apply-,$(VARIANTS)): apply-%: bootstrap $(STAMP)
 	$(LAB) apply $*

@@ -22,7 +22,14 @@ LOG_FILES = {
 
 
 def cmd_up(args) -> int:
-    render.up(lifecycle.up())
+    from lab.runtime import images
+    from lab.views import progress
+
+    s = settings.load()
+    with progress.Line(render.console) as line:
+        line.update("images: checking")
+        result = lifecycle.up(s, on_build=line.images(len(images.folders(s))))
+    render.up(result)
     return 0
 
 
@@ -48,8 +55,13 @@ def cmd_status(args) -> int:
 
 def cmd_build(args) -> int:
     from lab.runtime import images
+    from lab.views import progress
 
-    for b in images.build_all(settings.load()):
+    s = settings.load()
+    with progress.Line(render.console) as line:
+        line.update("images: checking")
+        builds = images.build_all(s, on_build=line.images(len(images.folders(s))))
+    for b in builds:
         print(f"{b.image}: {'built in %s s' % b.seconds if b.built else 'up to date'}")
     return 0
 
@@ -58,9 +70,12 @@ def cmd_list(args) -> int:
     from lab.model import scenario
     from lab.model import topology
 
-    for s in scenario.load_all(topology.load(settings.load())):
+    good, broken = scenario.check_all(topology.load(settings.load()))
+    for s in good:
         print(f"{s.id:24} {s.server:9} {s.title}")
-    return 0
+    for line in broken:
+        print(f"lab: broken: {line}", file=sys.stderr)
+    return 1 if broken else 0
 
 
 def cmd_show(args) -> int:
@@ -83,26 +98,51 @@ def cmd_show(args) -> int:
 
 
 def cmd_verify(args) -> int:
+    import time
+
     from lab.model import results
     from lab.model import scenario
     from lab.model import topology
     from lab.verify import variant as verify
-    from lab.views.run_table import details, markdown, summary, table
+    from lab.views import progress
+    from lab.views.run_table import hint, markdown, notes_view, overall, summary, table
 
-    chosen = args.variants or scenario.ids()
+    start = time.monotonic()
     s = settings.load()
-    topology.load(s)
-    all_ok = True
-    for variant in chosen:
-        run = verify.run_variant(variant, s)
-        path = results.save(run, s)
-        path.with_suffix(".md").write_text(markdown(run))
-        render.console.print(table(run))
-        for line in details(run):
-            render.console.print(line, style="red" if "WARNING" in line or "expected" in line else None)
-        render.console.print(f"{summary(run)}  -> {path.relative_to(settings.ROOT)}", style="green" if run.ok else "bold red")
-        all_ok &= run.ok
-    return 0 if all_ok else 1
+    topo = topology.load(s)
+    if args.variants:  # every named one checked before anything is applied (a broken one raises)
+        for variant in args.variants:
+            scenario.find(variant, topo)
+        chosen = args.variants
+    else:
+        good, broken = scenario.check_all(topo)
+        if broken:
+            for line in broken:
+                print(f"lab: {line}", file=sys.stderr)
+            print(f"lab: nothing verified: fix the broken scenario file first (one variant still runs: "
+                  f"{s.command('make verify-<variant>')})", file=sys.stderr)
+            return 2
+        chosen = [g.id for g in good]
+    runs, where = [], None
+    with progress.Line(render.console) as line:
+        for n, variant in enumerate(chosen, 1):
+            step = f"[{n}/{len(chosen)}] {variant}" if len(chosen) > 1 else variant
+            line.update(f"{step}: applying")
+            run = verify.run_variant(variant, s, on_probe=line.probes(step))
+            path = results.save(run, s)
+            path.with_suffix(".md").write_text(markdown(run))
+            where = path.parent
+            render.console.print(table(run, wide=args.wide))
+            render.console.print(notes_view(run))
+            render.console.print(f"{summary(run)}  -> {path.relative_to(s.root)}", style="green" if run.ok else "bold red")
+            render.console.print(hint(run), style="dim")
+            runs.append(run)
+    if len(runs) > 1:
+        render.console.print(overall(runs, time.monotonic() - start, f"{where.relative_to(s.root)}/"),
+                             style="bold green" if all(r.ok for r in runs) else "bold red")
+    if not args.wide:
+        render.console.print("every column: WIDE=1 with make, --wide without", style="dim")
+    return 0 if all(r.ok for r in runs) else 1
 
 
 def cmd_apply(args) -> int:
@@ -201,6 +241,8 @@ def parser() -> argparse.ArgumentParser:
     show.set_defaults(func=cmd_show)
     ver = sub.add_parser("verify", help="apply variants, run every probe, print and save the table (all if none named)")
     ver.add_argument("variants", nargs="*")
+    ver.add_argument("--wide", action="store_true", help="every column (client seen as, fate, maillog, reproduce), "
+                     "however narrow the terminal")
     ver.set_defaults(func=cmd_verify)
     app = sub.add_parser("apply", help="apply a variant without probing (to try it by hand)")
     app.add_argument("variant")

@@ -208,6 +208,20 @@ def load_all(topo: Topology, directory: Path = SCENARIO_DIR) -> list[Scenario]:
     return [load(directory / f"{i}.yaml", topo, probes) for i in ids(directory)]
 
 
+def check_all(topo: Topology, directory: Path = SCENARIO_DIR) -> tuple[list[Scenario], list[str]]:
+    """Every scenario file, checked before anything runs: the ones that load, and for each
+    file that does not, its one error line (naming the file and the field). A broken probe
+    plan breaks them all: that raises."""
+    probes = load_probes(hosts=set(topo.hosts))
+    good, broken = [], []
+    for i in ids(directory):
+        try:
+            good.append(load(directory / f"{i}.yaml", topo, probes))
+        except LabError as exc:
+            broken.append(str(exc))
+    return good, broken
+
+
 def parse_main_cf(text: str) -> list[tuple[str, str]]:
     """main.cf lines -> (name, value) pairs, continuation lines joined the way Postfix does."""
     params: list[tuple[str, str]] = []

@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import subprocess
 import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -85,9 +86,21 @@ def build_one(settings: Settings, name: str) -> BuildResult:
     return BuildResult(image_tag, True, round(time.monotonic() - start, 1))
 
 
-def build_all(settings: Settings, say=print, jobs: int = 3) -> list[BuildResult]:
+def build_all(settings: Settings, say=print, jobs: int = 3,
+              on_build: Callable[[str, BuildResult | None], None] | None = None) -> list[BuildResult]:
+    """on_build(image folder, None) as an image's check or build starts, (image folder, result)
+    when it is done - called from the worker threads (a progress display)."""
     baseimage.ensure(settings.base_image, say, again=settings.command("make lab-up"))
     names = list(folders(settings))
-    first = [build_one(settings, SHARED)] if SHARED in names else []  # the others build FROM it
+
+    def one(name: str) -> BuildResult:
+        if on_build:
+            on_build(name, None)
+        result = build_one(settings, name)
+        if on_build:
+            on_build(name, result)
+        return result
+
+    first = [one(SHARED)] if SHARED in names else []  # the others build FROM it
     with ThreadPoolExecutor(max_workers=jobs) as pool:
-        return first + list(pool.map(lambda n: build_one(settings, n), [n for n in names if n != SHARED]))
+        return first + list(pool.map(one, [n for n in names if n != SHARED]))

@@ -119,7 +119,7 @@ def heal(settings: Settings, runner: compose.Compose, say=print) -> list[str]:
     return list(sick)
 
 
-def up(settings: Settings | None = None, say=print) -> UpResult:
+def up(settings: Settings | None = None, say=print, on_build=None) -> UpResult:
     """Build what changed, start what is missing or stopped, restart what is unhealthy, and
     wait until every host is healthy. A lab that did not exist before and fails to come up
     is removed again; a running lab that cannot be healed is left as it is, for inspection."""
@@ -129,7 +129,7 @@ def up(settings: Settings | None = None, say=print) -> UpResult:
     engine.client()
     runner = compose_for(settings, topo)
     network_check.check(settings.name, {f"LAB_{n.upper()}_NET": s for n, s in topo.networks.items()})
-    builds = images.build_all(settings, say)
+    builds = images.build_all(settings, say, on_build=on_build)  # on_build: see images.build_all
     existed = bool(engine.project_containers(settings.name))
     for attempt in (1, 2):
         try:

@@ -4,6 +4,7 @@ point, find each message's fate, and record expected against actual as a RunResu
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from datetime import datetime, timezone
 
 from lab import servers
@@ -29,7 +30,9 @@ def reset_helpers(settings: Settings, topo: topology.Topology) -> None:
     hostexec.run(settings, sink.host, f"postsuper -d ALL >/dev/null 2>&1; rm -rf {sink.maildir}/new/* {sink.maildir}/cur/*")
 
 
-def run_variant(variant: str, settings: Settings | None = None, say=print, only: str | None = None) -> results.RunResult:
+def run_variant(variant: str, settings: Settings | None = None, say=print, only: str | None = None,
+                on_probe: Callable[[str, int, int], None] | None = None) -> results.RunResult:
+    """on_probe(probe id, index, how many) is called as each probe starts (a progress display)."""
     settings = settings or load()
     topo = topology.load(settings)
     chosen: Scenario = scenario.find(variant, topo).rendered(topo)
@@ -39,8 +42,12 @@ def run_variant(variant: str, settings: Settings | None = None, say=print, only:
     server = servers.adapter(chosen.server, settings, topo)
     reset_helpers(settings, topo)
     config = server.apply(chosen)
-    probe_results = [run_probe(settings, server, p, chosen.expect.get(p.id))
-                     for p in chosen.probes if only is None or p.id == only]
+    probes = [p for p in chosen.probes if only is None or p.id == only]
+    probe_results = []
+    for index, p in enumerate(probes):
+        if on_probe:
+            on_probe(p.id, index, len(probes))
+        probe_results.append(run_probe(settings, server, p, chosen.expect.get(p.id)))
     return results.RunResult(
         variant=chosen.id, title=chosen.title, server=chosen.server, lab=results.lab_of(settings),
         started=started_at, config=config,

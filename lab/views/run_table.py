@@ -1,15 +1,20 @@
-"""A variant's run as a table: for the terminal (rich, mismatches in red) and as Markdown.
-Both read the RunResult (the JSON) and nothing else."""
+"""A variant's run as a table: for the terminal (rich: fitted to the width, mismatches in red,
+notes below) and as Markdown. Both read the RunResult (the JSON) and nothing else."""
 
 from __future__ import annotations
 
 import re
 
 from rich import box
+from rich.cells import cell_len
+from rich.console import Console, ConsoleOptions, Group
+from rich.padding import Padding
 from rich.table import Table
+from rich.text import Text
 
 from lab.model.outcomes import Outcome
 from lab.model.results import ProbeResult, RunResult
+from lab.views import fit
 
 COLUMNS = ("probe", "from", "expected", "actual", "code", "stage", "decided by", "client seen as", "fate",
            "maillog says")
@@ -49,31 +54,123 @@ def lies(p: ProbeResult) -> bool:
     return p.actual == Outcome.QUARANTINED and bool(p.claim) and said(p.claim).lower().startswith(("stat=sent", "status=sent"))
 
 
-# the terminal is narrower than a page: code and stage share a column, and the last one
-# is the command that runs the row's probe again
-TERMINAL_COLUMNS = COLUMNS[:4] + ("reply",) + COLUMNS[6:] + ("reproduce",)
+# --- the terminal: a compact table that fits the width it gets, and notes below it ---------
+
+MISMATCH, WARNING, QUARANTINE = "✗", "!", "*"  # marks in the actual cell; each has a note below
+COMPACT = ("probe", "from → to", "expected", "actual", "reply", "decided by")
+EXTRA = ("maillog says", "fate", "reproduce", "client seen as")  # shown when a line has room, in this order
 
 
-def table(run: RunResult) -> Table:
-    t = Table(box=box.SIMPLE_HEAD, pad_edge=False, title_justify="left",
-              title=f"[bold]{run.variant}[/] ({run.server}) - {run.title}")
-    claims = any(p.claim for p in run.probes)  # only servers that log a claim get the column
-    for column in TERMINAL_COLUMNS:
-        if column != "maillog says" or claims:
-            t.add_column(column, overflow="fold", no_wrap=column in ("probe", "actual", "expected"))
-    for p in run.probes:
-        cells = list(_row(p, run.server))
-        colour = "green" if p.ok else "bold red"
-        cells[3] = f"[{colour}]{cells[3]}[/]"
-        if not p.ok:
-            cells[0] = f"[bold red]✗ {cells[0]}[/]"
-        if lies(p):
-            cells[9] = f"[bold yellow]{cells[9]} ← but quarantined[/]"
-        cells[4:6] = [f"{cells[4]} {cells[5]}"]
-        if not claims:
-            del cells[8]
-        t.add_row(*cells, f"[dim]{p.reproduce}[/]")
+def mismatch(p: ProbeResult) -> bool:
+    """The outcome itself is wrong (not just doubted by a warning)."""
+    return not p.ok and (p.expected is None or p.actual != p.expected or p.actual == Outcome.LOST)
+
+
+def foreign(p: ProbeResult) -> bool:
+    """The server logged another address than the client's own: NAT or a proxy would make the row lie."""
+    return p.client_address_seen not in (None, p.client_address)
+
+
+def marks(p: ProbeResult) -> str:
+    return ((MISMATCH if mismatch(p) else "") + (WARNING if p.warnings or foreign(p) else "")
+            + (QUARANTINE if p.actual == Outcome.QUARANTINED else ""))
+
+
+def _actual(p: ProbeResult) -> Text:
+    text = Text(str(p.actual), style="green" if p.ok else "bold red")
+    for mark in marks(p):
+        text.append(" " + mark, style="bold yellow" if mark == QUARANTINE else "bold red")
+    return text
+
+
+def _seen(p: ProbeResult) -> Text:
+    if foreign(p):
+        return Text(f"{p.client_address_seen} (NOT {p.client_address}!)", style="bold red")
+    return Text(p.client_address_seen or "-")
+
+
+def _said(p: ProbeResult) -> Text:
+    return Text(f"{said(p.claim)} ← but quarantined", style="bold yellow") if lies(p) else Text(said(p.claim))
+
+
+def cells(p: ProbeResult, server: str, full_path: bool = False) -> dict[str, Text]:
+    """Every terminal column's cell of one probe's row."""
+    path = f"{p.client} → {p.server}" + (f" → {server}" if full_path and p.server != server else "")
+    return {
+        "probe": Text(p.probe, style="" if p.ok else "bold red"),
+        "from → to": Text(path),
+        "expected": Text(str(p.expected) if p.expected else "-"),
+        "actual": _actual(p),
+        "reply": Text(f"{p.code or '-'} {p.stage}"),
+        "decided by": Text(p.rule or "-"),
+        "client seen as": _seen(p),
+        "fate": Text(short_fate(p.fate)),
+        "maillog says": _said(p),
+        "reproduce": Text(p.reproduce, style="dim"),
+    }
+
+
+def _columns(run: RunResult, names, full_path: bool = False) -> list[fit.Column]:
+    rows = [cells(p, run.server, full_path) for p in run.probes]
+    return [fit.Column(name, [r[name] for r in rows], wrap=name not in ("probe", "expected", "actual"))
+            for name in names]
+
+
+def _table(columns: list[fit.Column], widths: list[int] | None = None) -> Table:
+    t = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False, padding=(0, 1, 0, 0), header_style="bold")
+    for n, c in enumerate(columns):
+        words = max(cell_len(w) for cell in c.cells for w in cell.plain.split() or [""])
+        t.add_column(c.header, no_wrap=not c.wrap, overflow="fold", min_width=max(words, cell_len(c.header)),
+                     width=widths[n] if widths else None)
+    for r in range(len(columns[0].cells)):
+        t.add_row(*(c.cells[r] for c in columns))
     return t
+
+
+class RunTable:
+    """A run's table for the terminal. It chooses its layout when rich renders it, from the
+    width it is given: one line per probe with as many columns as fit; else the compact columns
+    wrapped at spaces (at most two lines a probe); else two lines per probe (the path and the
+    deciding restriction below). `wide`: every column, whatever the width."""
+
+    def __init__(self, run: RunResult, wide: bool = False):
+        self.run, self.wide = run, wide
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions):
+        run, width = self.run, options.max_width
+        yield Text.from_markup(f"[bold]{run.variant}[/] ({run.server}) - ") + Text(run.title)
+        if not run.probes:
+            yield Text("(no probes)")
+            return
+        claims = any(p.claim for p in run.probes)
+        if self.wide:
+            names = COMPACT + ("client seen as", "fate") + (("maillog says",) if claims else ()) + ("reproduce",)
+            yield _table(_columns(run, names, full_path=True))
+            return
+        columns = _columns(run, COMPACT)
+        widths = fit.widths(console, columns, width)
+        if widths == [c.full() for c in columns]:  # one line a probe: add detail columns while they fit
+            seen = any(foreign(p) for p in run.probes)
+            for name in (n for n in EXTRA if (claims or n != "maillog says") and (seen or n != "client seen as")):
+                more = _columns(run, [name])[0]
+                if fit.total(widths + [more.full()]) <= width:
+                    columns, widths = columns + [more], widths + [more.full()]
+            yield _table(columns, widths)
+            return
+        rows = len(run.probes)
+        if widths and fit.row_lines(console, columns, widths) <= rows + rows // 3:
+            yield _table(columns, widths)  # a few rows take a second line
+            return
+        by_name = {c.header: c for c in columns}
+        first = [by_name[n] for n in ("probe", "expected", "actual", "reply")]
+        if fit.total([c.full() for c in first]) <= width:
+            yield fit.band(console, first, [by_name["from → to"], by_name["decided by"]], width)
+        else:  # narrower than any layout: rich wraps what it must
+            yield _table(columns)
+
+
+def table(run: RunResult, wide: bool = False) -> RunTable:
+    return RunTable(run, wide)
 
 
 def summary(run: RunResult) -> str:
@@ -82,21 +179,71 @@ def summary(run: RunResult) -> str:
     return f"{run.variant}: {len(run.probes)} probes in {run.seconds} s, {verdict}"
 
 
-def details(run: RunResult) -> list[str]:
-    """Warnings and the reproduce command for every row that did not match."""
-    lines = []
+def duration(seconds: float) -> str:
+    minutes, rest = divmod(round(seconds), 60)
+    return f"{minutes} min {rest} s" if minutes else f"{seconds:.1f} s"
+
+
+def overall(runs: list[RunResult], seconds: float, where: str) -> str:
+    """The closing line after several variants: how many, the mismatches by variant, the time
+    it took, and where the results are."""
+    bad = [r.variant for r in runs if not r.ok]
+    wrong = sum(1 for r in runs for p in r.probes if not p.ok)
+    verdict = (f"{wrong} MISMATCH{'ES' if wrong != 1 else ''} in {', '.join(bad)}" if bad
+               else "every outcome as expected")
+    return (f"verify: {len(runs)} variants, {sum(len(r.probes) for r in runs)} probes, {verdict}; "
+            f"{duration(seconds)}; results in {where}")
+
+
+def notes(run: RunResult) -> list[tuple[int, Text]]:
+    """What the table's marks point to, keyed by probe, only for rows with something to say:
+    a wrong outcome (with the command that runs it again and the log line it rests on), a
+    warning, and a quarantined message beside what the server's mail log claims. Each note
+    is (indent, text): the sub-lines of a note are indented."""
+    out: list[tuple[int, Text]] = []
     for p in run.probes:
-        for w in p.warnings:
-            lines.append(f"WARNING {p.probe}: {w}")
+        head = Text(f"{p.probe}: ", style="bold")
+        if mismatch(p):
+            why = ("lost: accepted with 250 but found nowhere" if p.actual == Outcome.LOST
+                   else f"got {p.actual}, but no outcome is expected here" if p.expected is None
+                   else f"expected {p.expected}, got {p.actual}")
+            out.append((0, Text(f"{MISMATCH} ", style="bold red") + head + Text(
+                f"{why} ({p.code or '-'} at {p.stage}; decided by {p.rule or '-'}; fate {short_fate(p.fate)})",
+                style="red")))
+        warnings = p.warnings or ([f"the server logged the client as {p.client_address_seen}, but {p.client}'s own "
+                                   f"address is {p.client_address} (NAT or a proxy: this row proves nothing)"]
+                                  if foreign(p) else [])
+        for w in warnings:
+            out.append((0, Text(f"{WARNING} ", style="bold red") + head + Text(f"WARNING {w}", style="bold red")))
         if not p.ok:
-            lines.append(f"{p.probe}: expected {p.expected}, got {p.actual} ({p.code} at {p.stage}); "
-                         f"reproduce: {p.reproduce}")
-            lines += [f"    {e}" for e in p.evidence[-3:]]
-    for p in run.probes:
+            out.append((4, Text(f"again: {p.reproduce}")))
+            out += [(4, Text(e, style="dim")) for e in p.evidence[-1:]]
         if p.actual == Outcome.QUARANTINED:
-            lines.append(f"{p.probe}: quarantined in {p.fate}; the mail log says: {p.claim or 'nothing'}")
-            lines += [f"    {r}" for r in p.records]
-    return lines
+            text = (f"the mail log says {said(p.claim)}, but the message is in quarantine: {p.fate}" if lies(p)
+                    else f"quarantined in {p.fate}; the mail log says {said(p.claim) if p.claim else 'nothing'}")
+            out.append((0, Text(f"{QUARANTINE} ", style="bold yellow") + head
+                        + Text(text, style="bold yellow" if lies(p) else "")))
+            kept = [r for r in p.records if "Folder:" in r] or p.records  # procmail: the folder it really chose
+            out += [(4, Text(r, style="dim")) for r in kept]
+    return out
+
+
+def notes_view(run: RunResult) -> Group:
+    """The notes for a terminal: a note's sub-lines indented, also where they wrap."""
+    return Group(*(Padding(text, (0, 0, 0, indent), expand=False) for indent, text in notes(run)))
+
+
+def details(run: RunResult) -> list[str]:
+    """The notes as plain lines."""
+    return [" " * indent + text.plain for indent, text in notes(run)]
+
+
+def hint(run: RunResult) -> str:
+    """One line: how to run any row again, shown with the first row's command as stored (it
+    names the lab, e.g. LAB_NAME=student07 ...)."""
+    example = next((p for p in run.probes if not p.ok), run.probes[0]) if run.probes else None
+    return f"run any row again: {example.reproduce}" if example else ""
+
 
 
 def _md(text: str) -> str:

@@ -68,12 +68,18 @@ def rendered(r):
 
 
 def test_terminal_table_marks_mismatches_and_foreign_addresses():
-    text = rendered(run(probe("good", "rejected", "rejected"), probe("bad", "rejected", "delivered", seen="10.0.0.9")))
-    assert "✗ bad" in text and "✗ good" not in text
-    assert "10.0.0.9 (NOT 198.51.100.200!)" in text
-    assert "outside -> postfix" in text
-    assert "554 rcpt" in text
+    r = run(probe("good", "rejected", "rejected"), probe("bad", "rejected", "delivered", seen="10.0.0.9"))
+    text = rendered(r)  # 200 columns: room for every detail column, one line a probe
+    bad, good = (next(line for line in text.splitlines() if line.startswith(name + " ")) for name in ("bad", "good"))
+    assert "delivered ✗ !" in bad and "✗" not in good and "!" not in good
+    assert "10.0.0.9 (NOT 198.51.100.200!)" in bad  # the foreign address, loudly, only because it is foreign
+    assert "outside → postfix" in text and "554 rcpt" in text
     assert text.count("python -m lab probe outside") == 2  # every row says how to run it again
+    notes = render_run.details(r)  # below the table at any width: the mismatch, the address, the command
+    assert notes[0].startswith("✗ bad: expected rejected, got delivered (554 at rcpt")
+    assert any(n.startswith("! bad: WARNING") and "10.0.0.9" in n and "198.51.100.200" in n for n in notes)
+    assert "    again: .venv/bin/python -m lab probe outside bad --server postfix" in notes
+    assert not any(n.startswith(("✗ good", "! good")) for n in notes)
 
 
 def test_markdown_has_every_row_and_the_config():
