@@ -35,12 +35,15 @@ POLL = 0.2  # seconds between two looks
 
 def build_image(name):
     """The tag of an up-to-date image of images/<name> (built only when it changed; the
-    base image first if it is missing; LAB_IMAGE_PREFIX names the tags)."""
+    base image first if it is missing; LAB_IMAGE_PREFIX names the tags). images/base, the
+    shared layer the others build FROM, is brought up to date first."""
     from lab.model import settings
     from lab.runtime import baseimage, images
 
     s = settings.load()
     baseimage.ensure(s.base_image, print)
+    if name != images.SHARED:
+        images.build_one(s, images.SHARED)
     return images.build_one(s, name).image
 
 
@@ -87,6 +90,16 @@ class RunningImage:
         self.wrapped.reload()
         state = self.wrapped.attrs["State"]
         return state["Health"]["Status"] if state["Status"] == "running" else state["Status"]
+
+    def healthcheck(self):
+        """(exit code, output) of the image's own HEALTHCHECK command, run now."""
+        kind, *argv = self.wrapped.attrs["Config"]["Healthcheck"]["Test"]
+        return self.exec(*argv) if kind == "CMD" else self.sh(argv[0])
+
+    def failing_streak(self):
+        """How many of Docker's own health checks in a row have failed until now."""
+        self.wrapped.reload()
+        return self.wrapped.attrs["State"]["Health"]["FailingStreak"]
 
     def output(self):
         """What the container wrote to stdout and stderr (`docker logs`)."""

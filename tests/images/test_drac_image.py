@@ -114,11 +114,12 @@ def test_wrong_calls_get_the_rpc_error_reply(server, kw, stat):
 
 
 def test_the_container_is_unhealthy_while_dracd_is_down(server):
-    assert server.sh("/usr/local/sbin/healthcheck")[0] == 0
-    server.sh("kill -9 $(cat /run/dracd.pid)")
+    assert server.healthcheck()[0] == 0
+    assert server.sh("sv -v down dracd")[0] == 0  # stopped (-v: waited for), and left stopped
     try:
-        code, out = server.sh("/usr/local/sbin/healthcheck")
-        assert code != 0 and "no answer" in out
+        code, out = server.healthcheck()
+        assert code != 0 and "dracd: no answer to an RPC NULL call" in out
+        server.log_line("supervise: dracd ended (exit status 0); stays down (sv down)")
     finally:
-        assert server.sh("dracd --start")[0] == 0
-    assert server.sh("/usr/local/sbin/healthcheck")[0] == 0
+        assert server.sh("sv up dracd")[0] == 0
+    wait_for(lambda: server.healthcheck()[0] == 0, 10, "dracd to answer again")

@@ -7,6 +7,7 @@ POP3 to the container's address on that network and reads its logs with `docker 
 import poplib
 import re
 import smtplib
+import socket
 
 import pytest
 
@@ -130,3 +131,43 @@ def test_baseline_copy_matches_the_running_config(server):
     assert server.read("/etc/resolv.conf") == "nameserver 127.0.0.1\nsearch lab.example\n"
     chroot = server.sh("postconf -F '*/*/chroot'")[1].splitlines()
     assert chroot and all(line.endswith("= n") for line in chroot)
+
+
+def client_address(server):
+    """This test process's address as the server sees it."""
+    with socket.create_connection((server.ip, 110), timeout=5) as conn:
+        return conn.getsockname()[0]
+
+
+def pid_of(server, daemon):
+    return server.sh(f"pidof -sx {daemon}")[1].strip()
+
+
+@pytest.mark.parametrize("daemon", ["dracd", "dovecot", "rpcbind"])
+def test_a_killed_daemon_comes_back_and_pop_before_smtp_works_again(server, daemon):
+    """rpcbind, dracd and Dovecot run under runit: one killed is started again, the restart
+    is said in the mail log and the container's output; after rpcbind's restart dracd is
+    registered again (rpcbind forgets every registration)."""
+    before = pid_of(server, daemon)
+    assert before, f"{daemon} is not running"
+    assert server.sh(f"kill -9 {before}")[0] == 0
+    ended = f"supervise: {daemon} ended (killed by signal 9); runit starts it again"
+    server.log_line(ended)
+    assert ended in server.output()
+    wait_for(lambda: pid_of(server, daemon) not in ("", before), 10, f"a new {daemon}")
+    wait_for(lambda: server.sh("sv check rpcbind dracd dovecot")[0] == 0, 15,
+             "every service to answer again", lambda: server.sh("sv status /etc/lab/service/*")[1])
+    registered = {tuple(line.split()[:3]) for line in server.sh("rpcinfo -p")[1].splitlines()}
+    assert {("900101", "1", "udp"), ("900101", "1", "tcp")} <= registered
+    assert server.healthcheck() == (0, "")
+
+    server.sh("dracd --clear")
+    address = client_address(server)
+    pop = poplib.POP3(server.ip, 110, timeout=10)
+    try:
+        pop.user("alice")
+        assert pop.pass_("wonderland").startswith(b"+OK")
+    finally:
+        pop.quit()
+    entry = server.sh(f"postmap -q {address} btree:/var/lib/drac/dracd")[1].strip()
+    assert entry.isdigit(), f"no drac entry for {address} after a POP3 login"

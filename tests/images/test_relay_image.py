@@ -10,7 +10,7 @@ from contextlib import ExitStack
 
 import pytest
 
-from support import HEALTHY_WITHIN, Sink, internal_network, started, token
+from support import HEALTHY_WITHIN, Sink, internal_network, started, token, wait_for
 
 pytestmark = pytest.mark.docker
 
@@ -118,3 +118,39 @@ def test_relaying_for_another_domain_is_refused_at_rcpt(lab):
 def test_only_postmaster_is_local(lab, local_part, code):
     relay, _, _ = lab
     assert relay.rcpt(f"{local_part}@relay.lab.example")[0] == code
+
+
+def test_a_broken_smtpd_under_a_living_master_fails_the_healthcheck_until_fixed(lab):
+    """No working relay restriction left: every smtpd the master starts dies at once and
+    master throttles smtpd. Port 25 still takes connections but never greets; the image's
+    check asks the live service each time, so it fails now and passes once fixed."""
+    relay, _, _ = lab
+    fixed = [f"{name} = {relay.exec('postconf', '-h', name)[1].strip()}"
+             for name in ("smtpd_relay_restrictions", "smtpd_recipient_restrictions")]
+
+    def reload(*settings):  # main.cf dated back: Postfix would wait ~2 s for it to settle
+        code, out = relay.sh('postconf -e "$@" && touch -d "@$(($(date +%s) - 2))" '
+                             '/etc/postfix/main.cf && postfix reload', *settings)
+        assert code == 0, out
+
+    def check_fails():
+        code, out = relay.healthcheck()
+        return out if code != 0 else None
+
+    relay.sh("cp /etc/postfix/main.cf /tmp/main.cf.before")
+    try:
+        # master throttles a service whose start failed: 2 s instead of 60 keeps this short
+        reload("service_throttle_time = 2s", "smtpd_relay_restrictions = reject_unauth_destinaton",
+               "smtpd_recipient_restrictions =")
+        said = wait_for(check_fails, 20, "the healthcheck to fail", relay.log_tail)
+        assert "lab-greets: port 25: no greeting within 2 s" in said
+        relay.log_line("postfix/smtpd[", "fatal: in parameter smtpd_relay_restrictions")
+        wait_for(lambda: relay.failing_streak() > 0, 10, "Docker's own check to fail")
+
+        reload(*fixed)
+        wait_for(lambda: relay.healthcheck()[0] == 0, 20, "the healthcheck to pass again", relay.log_tail)
+        wait_for(lambda: relay.failing_streak() == 0, 10, "Docker's own check to pass again")
+        assert relay.health() == "healthy"
+    finally:
+        relay.sh("cp /tmp/main.cf.before /etc/postfix/main.cf && postfix reload")
+        wait_for(lambda: relay.healthcheck()[0] == 0, 70, "the relay to greet again")
