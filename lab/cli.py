@@ -134,8 +134,9 @@ def cmd_verify(args) -> int:
             where = path.parent
             render.console.print(table(run, wide=args.wide))
             render.console.print(notes_view(run))
-            render.console.print(f"{summary(run)}  -> {path.relative_to(s.root)}", style="green" if run.ok else "bold red")
+            render.console.print(f"{summary(run)} -> {path.relative_to(s.root)}", style="green" if run.ok else "bold red")
             render.console.print(hint(run), style="dim")
+            render.console.print()
             runs.append(run)
     if len(runs) > 1:
         render.console.print(overall(runs, time.monotonic() - start, f"{where.relative_to(s.root)}/"),

@@ -175,7 +175,7 @@ def table(run: RunResult, wide: bool = False) -> RunTable:
 
 def summary(run: RunResult) -> str:
     bad = [p.probe for p in run.probes if not p.ok]
-    verdict = "all outcomes as expected" if not bad else f"{len(bad)} MISMATCH: {', '.join(bad)}"
+    verdict = "all as expected" if not bad else f"{len(bad)} MISMATCH: {', '.join(bad)}"
     return f"{run.variant}: {len(run.probes)} probes in {run.seconds} s, {verdict}"
 
 
@@ -199,7 +199,8 @@ def notes(run: RunResult) -> list[tuple[int, Text]]:
     """What the table's marks point to, keyed by probe, only for rows with something to say:
     a wrong outcome (with the command that runs it again and the log line it rests on), a
     warning, and a quarantined message beside what the server's mail log claims. Each note
-    is (indent, text): the sub-lines of a note are indented."""
+    is (indent, text): a note's first line starts with its mark (indent 0), the lines that
+    belong to it are indented."""
     out: list[tuple[int, Text]] = []
     for p in run.probes:
         head = Text(f"{p.probe}: ", style="bold")
@@ -219,18 +220,29 @@ def notes(run: RunResult) -> list[tuple[int, Text]]:
             out.append((4, Text(f"again: {p.reproduce}")))
             out += [(4, Text(e, style="dim")) for e in p.evidence[-1:]]
         if p.actual == Outcome.QUARANTINED:
-            text = (f"the mail log says {said(p.claim)}, but the message is in quarantine: {p.fate}" if lies(p)
-                    else f"quarantined in {p.fate}; the mail log says {said(p.claim) if p.claim else 'nothing'}")
-            out.append((0, Text(f"{QUARANTINE} ", style="bold yellow") + head
-                        + Text(text, style="bold yellow" if lies(p) else "")))
+            said_ = said(p.claim) if p.claim else "nothing"
+            text = (f"the mail log says {said_}, yet the message is in quarantine:" if lies(p)
+                    else f"quarantined (the mail log says {said_}):")
+            style = "bold yellow" if lies(p) else ""
+            out.append((0, Text(f"{QUARANTINE} ", style="bold yellow") + head + Text(text, style=style)))
+            out.append((4, Text(p.fate or "-", style=style)))
             kept = [r for r in p.records if "Folder:" in r] or p.records  # procmail: the folder it really chose
             out += [(4, Text(r, style="dim")) for r in kept]
     return out
 
 
 def notes_view(run: RunResult) -> Group:
-    """The notes for a terminal: a note's sub-lines indented, also where they wrap."""
-    return Group(*(Padding(text, (0, 0, 0, indent), expand=False) for indent, text in notes(run)))
+    """The notes for a terminal, each line indented also where it wraps (a note's first line
+    under its own text, past the mark)."""
+    def hanging(indent: int, text: Text):
+        if indent or len(text.plain) < 2:
+            return Padding(text, (0, 0, 0, indent), expand=False)
+        grid = Table.grid()
+        grid.add_column(no_wrap=True)
+        grid.add_column()
+        grid.add_row(text[:2], text[2:])
+        return grid
+    return Group(*(hanging(indent, text) for indent, text in notes(run)))
 
 
 def details(run: RunResult) -> list[str]:

@@ -103,16 +103,19 @@ def test_the_quarantine_lesson_stays_visible(variant, width):
     assert "quarantined *" in " ".join(row)
     notes = render(run_table.notes_view(run), width)
     note = " ".join(n.strip() for n in notes)
-    assert (f"* {quarantined.probe}: the mail log says stat=Sent (mailer=local), but the message is in "
+    assert (f"* {quarantined.probe}: the mail log says stat=Sent (mailer=local), yet the message is in "
             f"quarantine: {quarantined.fate}") in note
-    assert any(quarantined.fate in n.split() for n in notes)  # the path whole on one line
+    assert f"    {quarantined.fate}" in [n.rstrip() for n in notes]  # the path whole, on a line of its own
+    assert all(n.startswith("  ") for n in notes[1:])  # the rest of the note indented, also where it wraps
     if variant.endswith("-logged"):  # procmail's own record names the folder it really chose
         assert any("Folder: /var/tmp/filterd-mails" in n for n in notes)
 
 
 def test_only_rows_with_something_to_say_get_a_note():
     assert run_table.details(recorded("method1")) == []
-    assert [n.split(":")[0] for n in run_table.details(recorded("sendmail-procmail"))] == ["* direct-inbound"]
+    assert run_table.details(recorded("sendmail-procmail")) == [
+        "* direct-inbound: the mail log says stat=Sent (mailer=local), yet the message is in quarantine:",
+        "    sendmail:/var/tmp/filterd-mails"]
 
 
 def test_wide_shows_every_column():
