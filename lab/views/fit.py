@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 from rich.cells import cell_len
 from rich.console import Console, Group
+from rich.table import Table
 from rich.text import Text
 
 GAP = 2  # spaces between two columns
@@ -27,12 +28,16 @@ class Column:
         """The width that sets every cell, and the header, on one line."""
         return max([cell_len(self.header)] + [cell_len(c.plain) for c in self.cells])
 
+    def words(self) -> int:
+        """The narrowest width that breaks no word (and keeps the header on one line)."""
+        if not self.wrap:
+            return self.full()
+        return max([cell_len(self.header)] + [cell_len(w) for c in self.cells for w in c.plain.split()])
+
     def least(self, console: Console, lines: int = 2) -> int:
         """The narrowest width at which no cell takes more than `lines` lines, no word is
         broken, and the header stays on one line."""
-        if not self.wrap:
-            return self.full()
-        width = max([cell_len(self.header)] + [cell_len(w) for c in self.cells for w in c.plain.split()])
+        width = self.words()
         while any(height(console, c, width) > lines for c in self.cells):
             width += 1
         return width
@@ -86,6 +91,19 @@ def widths(console: Console, columns: list[Column], width: int) -> list[int] | N
         chosen[i] = step
 
 
+def squeeze(columns: list[Column], width: int, order: list[int]) -> list[int]:
+    """Widths for rows of any height: every column as wide as its longest cell, then the
+    columns in `order` narrowed, one after the other, down to their longest word until the
+    table fits. (Still too wide: rich breaks what it must.)"""
+    chosen = [c.full() for c in columns]
+    for i in order:
+        excess = total(chosen) - width
+        if excess <= 0:
+            break
+        chosen[i] = max(columns[i].words(), chosen[i] - excess)
+    return chosen
+
+
 def _padded(cells: list[Text], widths: list[int]) -> Text:
     line = Text()
     for n, (cell, w) in enumerate(zip(cells, widths)):
@@ -122,4 +140,22 @@ def band(console: Console, first: list[Column], second: list[Column], width: int
         line.append_text(wrapped[0])
         out.append(line)
         out += [Text(" " * start) + more for more in wrapped[1:]]
+    return Group(*out)
+
+
+def records(first: list[Column], rest: list[Column], indent: int = 4) -> Group:
+    """Each row as a short record, for every column at any width: the `first` columns side by
+    side, then one indented "header  value" line for each of the `rest` (a value that wraps
+    stays under itself)."""
+    top = [c.full() for c in first]
+    label = max(cell_len(c.header) for c in rest)
+    out = [_padded([Text(c.header, style="bold") for c in first], top), Text("─" * total(top), style="dim")]
+    for r in range(len(first[0].cells)):
+        out.append(_padded([c.cells[r] for c in first], top))
+        grid = Table.grid(padding=(0, GAP, 0, 0))
+        grid.add_column(no_wrap=True, min_width=indent + label)
+        grid.add_column()
+        for c in rest:
+            grid.add_row(Text(" " * indent + c.header, style="dim"), c.cells[r])
+        out.append(grid)
     return Group(*out)

@@ -119,8 +119,7 @@ def _columns(run: RunResult, names, full_path: bool = False) -> list[fit.Column]
 def _table(columns: list[fit.Column], widths: list[int] | None = None) -> Table:
     t = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False, padding=(0, 1, 0, 0), header_style="bold")
     for n, c in enumerate(columns):
-        words = max(cell_len(w) for cell in c.cells for w in cell.plain.split() or [""])
-        t.add_column(c.header, no_wrap=not c.wrap, overflow="fold", min_width=max(words, cell_len(c.header)),
+        t.add_column(c.header, no_wrap=not c.wrap, overflow="fold", min_width=c.words(),
                      width=widths[n] if widths else None)
     for r in range(len(columns[0].cells)):
         t.add_row(*(c.cells[r] for c in columns))
@@ -145,7 +144,15 @@ class RunTable:
         claims = any(p.claim for p in run.probes)
         if self.wide:
             names = COMPACT + ("client seen as", "fate") + (("maillog says",) if claims else ()) + ("reproduce",)
-            yield _table(_columns(run, names, full_path=True))
+            columns = _columns(run, names, full_path=True)
+            narrow_first = ("reproduce", "maillog says", "decided by", "from → to", "reply")
+            widths = fit.squeeze(columns, width, [names.index(n) for n in narrow_first if n in names])
+            if fit.total(widths) <= width:
+                yield _table(columns, widths)
+            else:  # too narrow for every column side by side: each probe as a short record
+                by_name = {c.header: c for c in columns}
+                yield fit.records([by_name[n] for n in ("probe", "expected", "actual", "reply")],
+                                  [by_name[n] for n in names if n not in ("probe", "expected", "actual", "reply")])
             return
         columns = _columns(run, COMPACT)
         widths = fit.widths(console, columns, width)
@@ -251,10 +258,10 @@ def details(run: RunResult) -> list[str]:
 
 
 def hint(run: RunResult) -> str:
-    """One line: how to run any row again, shown with the first row's command as stored (it
+    """One line: how to run a row again, shown with the first row's command as stored (it
     names the lab, e.g. LAB_NAME=student07 ...)."""
     example = next((p for p in run.probes if not p.ok), run.probes[0]) if run.probes else None
-    return f"run any row again: {example.reproduce}" if example else ""
+    return f"run a row again: {example.reproduce}" if example else ""
 
 
 
