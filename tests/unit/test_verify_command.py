@@ -98,7 +98,7 @@ def test_verify_one_good_variant_runs_while_another_file_is_broken(lab_dir, caps
     assert cli.main(["verify", "method1"]) == 0
     assert lab_dir == ["method1"]
     out = capsys.readouterr().out
-    assert "method1: 8 probes in" in out and "run any row again: .venv/bin/python -m lab probe" in out
+    assert "method1: 8 probes in" in out and "run a row again: .venv/bin/python -m lab probe" in out
     assert "verify:" not in out  # one variant: its own summary says it all
 
 
