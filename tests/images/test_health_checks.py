@@ -64,6 +64,15 @@ def sessions_with(text, path, server):
 
 
 @pytest.mark.parametrize("image", SERVERS)
+def test_the_syslog_router_runs_a_valid_configuration(lab, image):
+    _, servers = lab
+    code, out = servers[image].sh("rsyslogd -N1 -f /etc/lab/rsyslog.conf 2>&1")
+    assert code == 0 and "error" not in out.lower(), out
+    started = servers[image].log("/var/log/syslog") + servers[image].log()  # sendmail: all in mail.log
+    assert "rsyslogd: [origin software=" in started
+
+
+@pytest.mark.parametrize("image", SERVERS)
 def test_health_checks_leave_the_students_logs_alone(lab, image):
     _, servers = lab
     server = servers[image]
