@@ -122,3 +122,14 @@ def test_a_restarted_server_comes_back_healthy_and_quiet(lab):
     assert server.log().count("daemon started -- version") == 2  # the same log, on and on
     assert "supervise:" not in server.output()  # no service had to be started again
     assert "127.0.0.2" not in server.log() + server.log(DOVECOT_LOG)
+
+
+@pytest.mark.parametrize("image", SERVERS)
+def test_lab_greets_can_show_the_banner_quietly(lab, image):
+    """What the lab can use to read a server's banner without a session in its mail log."""
+    _, servers = lab
+    server = servers[image]
+    before = server.log()
+    code, out = server.exec("lab-greets", "--print", "25", "[0-9]{3}")
+    assert code == 0 and out.startswith("220 ") and out.count("\n") == 1, out
+    assert server.log() == before
