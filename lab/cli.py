@@ -159,7 +159,8 @@ def cmd_probe(args) -> int:
 
     from lab import servers
     from lab.model import scenario, topology
-    from lab.verify.probe_run import run_probe
+    from lab.verify.probe_run import run_probe, trace_peers
+    from lab.views.trace_view import trace_lines
 
     s = settings.load()
     topo = topology.load(s)
@@ -180,15 +181,39 @@ def cmd_probe(args) -> int:
         graded = None if expected is not None else f"not graded: variant {variant} does not run {probe.id}"
     else:
         graded = f"not graded: {server} is not in a variant of scenarios/ (apply one first)"
-    result = run_probe(s, servers.adapter(server, s, topo), probe, expected, client_name=client)
+    adapter = servers.adapter(server, s, topo)
+    if args.trace:  # the server traces this client (and the host it talks through) for this probe only
+        with adapter.tracing(trace_peers(topo, [probe], client)):
+            result = run_probe(s, adapter, probe, expected, client_name=client)
+    else:
+        result = run_probe(s, adapter, probe, expected, client_name=client)
     print(json.dumps(result.transcript, indent=1))
     print(f"{result.probe} from {result.client} ({result.client_address}) -> {result.server}: {result.actual}"
           f" {result.code or ''} at {result.stage}; decided by {result.rule or '-'}; fate {result.fate or '-'}")
+    if args.trace:
+        print("\n".join(trace_lines(result)))
     if graded:
         print(graded)
         return 0
     print(f"variant {variant} expects {expected}: {'as expected' if result.ok else 'MISMATCH'}")
     return 0 if result.ok else 1
+
+
+def cmd_trace(args) -> int:
+    from lab.model import results
+    from lab.views.trace_view import run_traces
+
+    s = settings.load()
+    try:
+        run = results.load(args.variant, s)
+    except FileNotFoundError:
+        raise LabError(f"lab {s.name} has no run of {args.variant!r} yet: run "
+                       f"'{s.command(f'make verify-{args.variant}')}' first") from None
+    if args.probe and args.probe not in {p.probe for p in run.probes}:
+        raise LabError(f"the run of {run.variant} has no probe {args.probe!r}: it ran "
+                       f"{', '.join(p.probe for p in run.probes)}")
+    print(run_traces(run, args.probe))
+    return 0
 
 
 def cmd_report(args) -> int:
@@ -252,7 +277,13 @@ def parser() -> argparse.ArgumentParser:
     prb.add_argument("client")
     prb.add_argument("probe")
     prb.add_argument("--server", help="server under test: postfix or sendmail (default: the active variant's)")
+    prb.add_argument("--trace", action="store_true", help="also print every restriction the server evaluated, "
+                     "in order, and what it returned (Postfix: debug_peer_list for this client, for this probe)")
     prb.set_defaults(func=cmd_probe)
+    trc = sub.add_parser("trace", help="the restriction traces of this lab's latest run of a variant (results/<lab>/)")
+    trc.add_argument("variant")
+    trc.add_argument("probe", nargs="?", help="only this probe's")
+    trc.set_defaults(func=cmd_trace)
     sub.add_parser("report", help="results/<lab>/report.html: this lab's runs on one page").set_defaults(func=cmd_report)
     pub = sub.add_parser("publish", help="opt-in: forward 127.0.0.1 ports to lab servers for a desktop mail client")
     pub.add_argument("forwards", nargs="*", metavar="HOST:PORT=LOCALPORT",

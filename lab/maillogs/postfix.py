@@ -14,6 +14,7 @@ DECISION = re.compile(r"^NOQUEUE: (?P<kind>reject|permit|defer|discard|hold): (?
 REPLY = re.compile(r"^(?P<code>\d{3}) [\d.]+ (?:<[^>]*>: )?(?P<reason>[^;]*)")
 STATUS = re.compile(r"^(?P<qid>\w+): to=<(?P<rcpt>[^>]*)>.*?status=(?P<status>\w+) \((?P<detail>.*)\)$")
 MSGID = re.compile(r"^(?P<qid>\w+): message-id=<(?P<msgid>[^>]*)>")
+CHAT = ("> ", "< ")  # with the client in debug_peer_list, smtpd logs every line sent and received
 
 # reject reasons -> the restriction that produces them (Postfix does not name rejecting rules)
 REASONS = [
@@ -95,6 +96,8 @@ def decision(session: Session) -> tuple[str | None, list[str]]:
     """The deciding restriction named by the session's log, and the lines that say so."""
     rule, evidence = None, []
     for daemon, pid, text, line in parsed(session.lines):
+        if text.startswith(CHAT):  # a traced session's dialogue ("> client: 535 ..."): the reply, not a decision
+            continue
         if "warning:" in text and "127.0.0.1" not in text:
             evidence.append(line)
         m = DECISION.match(text)

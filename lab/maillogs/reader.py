@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from lab.maillogs import postfix, sendmail
-from lab.maillogs.sessions import Delivery
+from lab.maillogs.sessions import Delivery, Session
 from lab.runtime import hostexec
 from lab.runtime.hostexec import MAIL_LOG
 
@@ -18,6 +18,7 @@ class SessionFacts:
     client_address: str | None = None  # the client as the server logged it
     rule: str | None = None  # the restriction that decided, if the log names one
     evidence: list[str] = field(default_factory=list)
+    session: Session | None = None  # the session itself, every line (a restriction trace reads them)
 
 
 class MailLog:
@@ -27,12 +28,16 @@ class MailLog:
     def __init__(self, parser):
         self.parser = parser
 
+    def probe_session(self, lines: list[str], token: str, client_address: str | None) -> Session | None:
+        """The probe's session itself, every line of it (for a restriction trace)."""
+        return self.parser.probe_session(lines, token, client_address)
+
     def session(self, lines: list[str], token: str, client_address: str | None) -> SessionFacts | None:
         s = self.parser.probe_session(lines, token, client_address)
         if s is None:
             return None
         rule, evidence = self.parser.decision(s)
-        return SessionFacts(s.client_address, rule, evidence)
+        return SessionFacts(s.client_address, rule, evidence, s)
 
     def deliveries(self, lines: list[str], token: str) -> list[Delivery]:
         return self.parser.deliveries(lines, token)

@@ -13,6 +13,7 @@ import shlex
 from dataclasses import dataclass
 
 from lab.maillogs.sessions import Delivery, Session, pick
+from lab.model.trace import StepResult, TraceStep
 
 LINE = re.compile(r"\bsendmail\[(?P<pid>\d+)\]: (?:(?P<qid>[0-9A-Za-z]{12,}|NOQUEUE): )?(?P<text>.*)$")
 CLIENT = re.compile(r"\brelay=(?:(?P<name>[^\s,\[]+) )?\[(?P<addr>[0-9a-fA-F.:]+)\]")
@@ -24,6 +25,7 @@ TO = re.compile(r"^to=<?(?P<rcpt>[^>,]*)>?,.*\bstat=(?P<stat>.*)$")
 REPLY = re.compile(r"\breply=(?P<reply>(?P<code>\d{3})[^,]*)")
 NOISE = "did not issue MAIL/EXPN/VRFY/ETRN"  # the healthcheck's connections, every 2 s
 WRAPPERS_RULE = "TCP wrappers (hosts.allow/deny)"
+RULESETS = "sendmail.cf rulesets"  # a trace step's "list" for check_relay, check_mail, check_rcpt
 
 
 def parsed(lines):
@@ -77,6 +79,20 @@ def decision(session: Session) -> tuple[str | None, list[str]]:
             continue
         evidence.append(line)
     return rule, evidence
+
+
+def trace(lines: list[str]) -> list[TraceStep]:
+    """What a session's log shows of Sendmail's checks, in order: a TCP-wrappers refusal and
+    each check_* ruleset's refusal (Sendmail logs nothing for a check that lets a client pass)."""
+    steps = []
+    for _, _, text, _ in parsed(lines):
+        if WRAPPERS.match(text):
+            steps.append(TraceStep("TCP wrappers", "hosts.allow, hosts.deny", StepResult.REJECT, text))
+        elif m := REJECT.match(text):
+            result = StepResult.DEFER if m["code"].startswith("4") else StepResult.REJECT
+            reply = f"{m['code']} {m['dsn'] or ''}{m['reason']}"
+            steps.append(TraceStep(RULESETS, m["ruleset"], result, f"arg1={m['arg']}: {reply}"))
+    return steps
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from lab.model.outcomes import Outcome
 from lab.model.settings import Settings
+from lab.model.trace import TraceStep
 
 SCHEMA = 2  # 2: results per lab, and the run names its lab ("lab": name and subnets)
 
@@ -45,6 +46,10 @@ class ProbeResult:
     # a quarantined fate it is the note's "the maillog lies"
     claim: str | None = None
     records: list[str] = field(default_factory=list)  # the server's record of the real folder (procmail LOGFILE)
+    # every restriction the server evaluated for the probe's session, in order (lab.model.trace),
+    # and what the trace leaves out or why there is none (e.g. Sendmail logs only refusals)
+    trace: list[TraceStep] = field(default_factory=list)
+    trace_note: str | None = None
 
 
 @dataclass
@@ -74,7 +79,9 @@ class RunResult:
     def from_dict(cls, data: dict) -> "RunResult":
         fields = {k: v for k, v in data.items() if k not in ("ok", "probes")}
         probes = [ProbeResult(**{**p, "expected": Outcome(p["expected"]) if p.get("expected") else None,
-                                 "actual": Outcome(p["actual"])}) for p in data["probes"]]
+                                 "actual": Outcome(p["actual"]),
+                                 "trace": [TraceStep.from_dict(t) for t in p.get("trace", [])]})
+                  for p in data["probes"]]
         return cls(probes=probes, **fields)
 
 

@@ -4,7 +4,11 @@ variant's files (remembering what was there before), reading its log, naming the
 from __future__ import annotations
 
 import shlex
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 
+from lab.maillogs.sessions import Session
+from lab.model.trace import TraceStep
 from lab.runtime import hostexec
 from lab.runtime.hostexec import MAIL_LOG
 from lab.errors import LabError
@@ -13,8 +17,7 @@ from lab.model.topology import Host, Topology
 
 ORIGINALS = "/var/lib/lab/originals"  # what a variant's files replaced, to restore on reset
 VARIANT_FILE = "/etc/lab-variant"  # the variant applied last, written by apply()
-GREET = ("timeout {t} bash -c 'exec 3<>/dev/tcp/127.0.0.1/25 && IFS= read -r line <&3 "
-         "&& printf \"%s\\n\" \"$line\" && printf \"QUIT\\r\\n\" >&3'")
+GREET = "timeout {t} lab-greets --print 25 '[0-9]{{3}}'"  # from 127.0.0.2: kept out of mail.log (images/base)
 
 
 class Server:
@@ -100,7 +103,9 @@ class Server:
     def reset(self) -> None:
         raise NotImplementedError
 
-    def apply(self, scenario) -> dict:
+    def apply(self, scenario, trace: Sequence[str] = ()) -> dict:
+        """Put the server in the variant. `trace`: client addresses whose sessions the
+        server should trace from now on (trace() reads it), where the kind can."""
         raise NotImplementedError
 
     def versions(self) -> dict:
@@ -123,6 +128,28 @@ class Server:
         the lab should show beside the real fate (e.g. Sendmail's "stat=Sent"), the delivery
         verdict first. Default: none."""
         return []
+
+    def trace_on(self, peers: Sequence[str]) -> None:
+        """Trace these client addresses' sessions from now on. Default: nothing to turn on."""
+
+    def trace_off(self) -> None:
+        """Stop tracing (apply() and reset() start untraced anyway). Default: nothing to do."""
+
+    @contextmanager
+    def tracing(self, peers: Sequence[str]) -> Iterator[None]:
+        self.trace_on(peers)
+        try:
+            yield
+        finally:
+            self.trace_off()
+
+    def trace(self, session: Session | None,
+              reread: Callable[[], Session | None]) -> tuple[list[TraceStep], str | None]:
+        """The restrictions the server evaluated in the probe's session, in order, and a note
+        on what the trace leaves out (or why there is none). `session`: the probe's session
+        on this server as the lab read it; `reread()` reads the log again for it (the log may
+        have been read before the session's end was written). Default: no trace, said so."""
+        return [], f"{self.mta}: the lab reads no restriction trace from this server's log"
 
     def records(self, token: str) -> list[str]:
         """What the server keeps as a record of where the message really went (e.g. a procmail

@@ -4,10 +4,12 @@ postmap, reload and wait until the new configuration really serves connections."
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
 from lab.runtime import hostexec
 from lab import waiting
 from lab.errors import ConfigRefused, LabError
+from lab.maillogs import postfix_trace
 from lab.model.scenario import Scenario, parse_main_cf
 from lab.servers.base import Server
 from lab.runtime.hostexec import MAIL_LOG
@@ -21,6 +23,9 @@ FATAL = re.compile(r"\b(?:fatal|panic): ")
 # could still be being written) and sleeps until it is older: ~2 s for every postconf or
 # postmap run right after main.cf changed. We are done writing, so date it 2 s back.
 SETTLE = "touch -d @$(($(date +%s) - 2)) /etc/postfix/main.cf /etc/postfix/master.cf"
+TRACE_WAIT = 3.0  # seconds for the probe's session to be logged to its end (its disconnect line)
+NOT_TRACED = ("not traced: Postfix logs the restrictions it evaluates only for clients in debug_peer_list "
+              "(make verify traces every probe; by hand: lab probe ... --trace)")
 
 
 class PostfixServer(Server):
@@ -30,6 +35,8 @@ class PostfixServer(Server):
     def __init__(self, settings, topo, name):
         super().__init__(settings, topo, name)
         self.drac = Drac(self)
+        self.traced = False  # debug_peer_list names the probe clients (apply(trace=...), trace_on)
+        self._lists: dict[str, dict[str, list[str]]] = {}  # master.cf service -> its restriction lists
 
     def reset(self) -> None:
         self.restore_files()
@@ -42,13 +49,15 @@ class PostfixServer(Server):
         )
         self.drac.reset()
 
-    def apply(self, scenario: Scenario) -> dict:
+    def apply(self, scenario: Scenario, trace: Sequence[str] = ()) -> dict:
         """Reset, write the variant, reload (restart if the last variant left smtpd broken:
         master throttles a service whose start failed for 60 s, and a reload keeps that),
-        then prove that Postfix serves it - or stop, in Postfix's own words."""
+        then prove that Postfix serves it - or stop, in Postfix's own words. `trace`: client
+        addresses for debug_peer_list, set with the variant so that it costs no reload of its own."""
         broken_before = self.run(f"test -e {UNSERVING} && echo yes || true").strip() == "yes"
+        self.traced, self._lists = False, {}
         try:
-            self._write(scenario)
+            self._write(scenario, trace)
         except ConfigRefused:
             raise
         except LabError as exc:
@@ -57,6 +66,7 @@ class PostfixServer(Server):
         self.restart() if broken_before else self.reload()
         warnings = self.check_serving(scenario, mark)
         self.set_variant(scenario.id)
+        self.traced = bool(trace)
         return {
             "postconf": scenario.postconf,
             "postconf_lab": scenario.postconf_lab,
@@ -65,16 +75,18 @@ class PostfixServer(Server):
             "drac_expire": self.drac.expire(),
             "effective": self.run(["postconf", "-n"]).splitlines(),
             **({"server_warnings": warnings} if warnings else {}),
+            **({"debug_peer_list": ", ".join(trace)} if trace else {}),
         }
 
-    def _write(self, scenario: Scenario) -> None:
+    def _write(self, scenario: Scenario, trace: Sequence[str] = ()) -> None:
         self.reset()
         if scenario.drac_expire:
             self.drac.reset(scenario.drac_expire)
         self.put_files(scenario.files)
         params = parse_main_cf(scenario.postconf) + parse_main_cf(scenario.postconf_lab)
-        if params:
-            self.run(["postconf", "-e", *(f"{name} = {value}" for name, value in params)])
+        tracing = [("debug_peer_list", ", ".join(trace))] if trace else []
+        if params or tracing:
+            self.run(["postconf", "-e", *(f"{name} = {value}" for name, value in params + tracing)])
             self.run(SETTLE)
         if scenario.master_cf:  # e.g. a submission service; reset() puts the baseline's back
             master = self.run(["cat", "/etc/postfix/master.cf"]).rstrip("\n") + "\n" + scenario.master_cf
@@ -134,6 +146,47 @@ class PostfixServer(Server):
 
         if not waiting.until(reloaded, timeout, every=0.1):
             raise LabError(f"postfix: configuration not reloaded after {timeout:.0f} s (smtpd of the old one: {old})")
+
+    # --- restriction trace (DESIGN §9: Postfix's restriction trace) -------------------------
+    def trace_on(self, peers: Sequence[str]) -> None:
+        """Verbose smtpd logging for these client addresses only (debug_peer_list), served
+        once the reload is through."""
+        self.run(["postconf", "-e", f"debug_peer_list = {', '.join(peers)}"])
+        self.run(SETTLE)
+        self.reload()
+        self.traced, self._lists = True, {}
+
+    def trace_off(self) -> None:
+        """debug_peer_list back to the baseline's (empty). The reload is not waited for: smtpd
+        processes of the traced configuration exit on their own, and the next apply waits."""
+        if self.traced:
+            self.run(f"postconf -X debug_peer_list && {SETTLE} && postfix reload >/dev/null 2>&1",
+                     what="turning debug_peer_list off")
+        self.traced = False
+
+    def trace(self, session, reread):
+        if not self.traced:
+            return [], NOT_TRACED
+
+        def to_its_end(s):
+            return s if s and s.lines and "disconnect from" in s.lines[-1] else None
+
+        found = to_its_end(session) or waiting.until(lambda: to_its_end(reread()), TRACE_WAIT, every=0.1) or reread()
+        if found is None:
+            return [], "no session of this probe's in Postfix's log"
+        steps = postfix_trace.trace(found.lines, self.restriction_lists(postfix_trace.service_of(found.lines)))
+        if steps:
+            return steps, None
+        return [], ("Postfix evaluated no restriction list: the session ended before RCPT TO, "
+                    "where smtpd_delay_reject has it evaluate them")
+
+    def restriction_lists(self, service: str) -> dict[str, list[str]]:
+        """The restriction lists as this variant configured them for one master.cf service
+        (main.cf's, or the service's -o overrides), read once per variant."""
+        if service not in self._lists:
+            text = self.run(f"postconf {' '.join(postfix_trace.PARAMS)}; postconf -P 2>/dev/null || true")
+            self._lists[service] = postfix_trace.lists_from_postconf(text, service)
+        return self._lists[service]
 
     def before_probe(self, probe, client) -> list[str]:
         """POP-before-SMTP probes: an empty drac map, then the probe's POP3 step."""

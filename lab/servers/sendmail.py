@@ -11,6 +11,7 @@ only after `sendmail-rebuild --restart`, which this adapter always runs."""
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 
 from lab.maillogs import sendmail as sendmail_log
 from lab import waiting
@@ -21,6 +22,8 @@ BASELINE = "/etc/mail/baseline"
 QUARANTINE = "/var/tmp/filterd-mails"  # the note's quarantine file (an mbox written by procmail)
 PROCMAIL_LOG = "/var/log/procmail.log"  # where the -logged variant's LOGFILE points
 CLAIM_WAIT = 5.0  # seconds: Sendmail logs stat=Sent just after the mailer has finished
+ONLY_REFUSALS = ("Sendmail logs only refusals: TCP wrappers admitting a client, and a check_relay, check_mail "
+                 "or check_rcpt ruleset that lets it pass, leave no line")
 
 
 class SendmailServer(Server):
@@ -39,7 +42,8 @@ class SendmailServer(Server):
             what="reset to baseline",
         )
 
-    def apply(self, scenario: Scenario) -> dict:
+    def apply(self, scenario: Scenario, trace: Sequence[str] = ()) -> dict:
+        """(`trace` changes nothing: Sendmail's log says what it says; see trace().)"""
         self.reset(rebuild=False)
         self.put_files(scenario.files)
         started = time.monotonic()
@@ -73,6 +77,15 @@ class SendmailServer(Server):
             "echo tcp-wrappers $(dpkg-query -W -f '${Version}' libwrap0)"
         )
         return dict(line.split(" ", 1) for line in out.splitlines() if " " in line)
+
+    def trace(self, session, reread):
+        """The refusals this session's log shows, TCP wrappers' and the check_* rulesets',
+        and a note saying that nothing else is logged: the rest is not invented."""
+        found = session or reread()
+        steps = sendmail_log.trace(found.lines) if found else []
+        if steps:
+            return steps, f"{ONLY_REFUSALS}: the steps are this session's refusals"
+        return [], f"{ONLY_REFUSALS}, and this session's log has no refusal"
 
     def mailbox_paths(self, user: str) -> list[str]:
         return [f"/var/mail/{user}"]

@@ -67,6 +67,19 @@ def reproduce(settings: Settings, probe: Probe, client: str, server: Server) -> 
     return settings.command(f".venv/bin/python -m lab probe {client} {probe.id} --server {server.name}")
 
 
+def trace_peers(topo, probes: list[Probe], client_name: str | None = None) -> tuple[str, ...]:
+    """The addresses whose sessions a server under test should trace for these probes: each
+    probe's client (or `client_name`), and the host it talks through (the relay)."""
+    hosts = {client_name or p.client for p in probes} | {p.via for p in probes if p.via}
+    return tuple(sorted({a for h in hosts for a in topo.host(h).addresses.values()}))
+
+
+def reread_session(settings: Settings, hops: list[reader.Mark], server: Server, peer: str, token: str):
+    """A function reading the server's log again and returning the probe's session on it."""
+    hop = next((h for h in hops if h.host == server.name), None)
+    return lambda: hop.reader().probe_session(hop.lines(settings), token, peer) if hop else None
+
+
 def mark_logs(settings: Settings, server: Server, where: Target) -> list[reader.Mark]:
     """Every host on the way whose log the lab can read, marked before the probe."""
     topo = server.topo
@@ -92,8 +105,10 @@ def run_probe(settings: Settings, server: Server, probe: Probe, expected: Outcom
         actual, place, evidence = found.outcome, found.where, list(found.evidence)
         if found.code is not None:
             code, stage = found.code, found.stage
-    seen, rule, decided = read_decision(settings, hops, token, client, where.host, server.name)
+    seen, rule, decided, session = read_decision(settings, hops, token, client, where.host, server.name)
     rule = deciding_rule(rule, actual)
+    peer = client if where.host.name == server.name else where.host  # who connected to the server
+    trace, trace_note = server.trace(session, reread_session(settings, hops, server, peer.address, token))
     said, kept = server.claims(token), server.records(token)
     evidence = notes + decided + [line for line in evidence + said + kept if line not in decided]
     warnings = []
@@ -107,15 +122,15 @@ def run_probe(settings: Settings, server: Server, probe: Probe, expected: Outcom
         expected=expected, actual=actual, ok=verdict.ok, code=code, stage=stage, rule=rule, fate=place,
         transcript=transcript["steps"], seconds=round(time.monotonic() - started, 2),
         reproduce=reproduce(settings, probe, client.name, server), evidence=evidence, warnings=warnings,
-        claim=said[0] if said else None, records=kept,
+        claim=said[0] if said else None, records=kept, trace=trace, trace_note=trace_note,
     )
 
 
 def read_decision(settings, hops: list[reader.Mark], token: str, client, target_host, server_name: str):
-    """(client address as the first server logged it, the deciding rule, the log lines):
-    the first server's view of the client, and the server under test's decision (for mail
-    via the relay, what it made of the relay's delivery)."""
-    seen, rule, evidence = None, None, []
+    """(client address as the first server logged it, the deciding rule, the log lines, the
+    session on the server under test): the first server's view of the client, and the server
+    under test's decision (for mail via the relay, what it made of the relay's delivery)."""
+    seen, rule, evidence, session = None, None, [], None
     for hop in hops:
         if hop.host not in (target_host.name, server_name):
             continue
@@ -127,5 +142,7 @@ def read_decision(settings, hops: list[reader.Mark], token: str, client, target_
             seen = facts.client_address
         if hop.host == server_name or facts.rule:
             rule = facts.rule or rule
+        if hop.host == server_name:
+            session = facts.session
         evidence += [line for line in facts.evidence if line not in evidence]
-    return seen, rule, evidence
+    return seen, rule, evidence, session

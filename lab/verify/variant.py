@@ -12,7 +12,7 @@ from lab.model import results, scenario, topology
 from lab.model.scenario import Scenario
 from lab.model.settings import Settings, load
 from lab.runtime import hostexec, lifecycle
-from lab.verify.probe_run import run_probe
+from lab.verify.probe_run import run_probe, trace_peers
 
 
 def ensure_running(settings: Settings, say=print) -> None:
@@ -41,13 +41,17 @@ def run_variant(variant: str, settings: Settings | None = None, say=print, only:
     start = time.monotonic()
     server = servers.adapter(chosen.server, settings, topo)
     reset_helpers(settings, topo)
-    config = server.apply(chosen)
     probes = [p for p in chosen.probes if only is None or p.id == only]
+    # every probe's restriction trace: the server traces the probe clients from the apply on
+    config = server.apply(chosen, trace=trace_peers(topo, probes))
     probe_results = []
-    for index, p in enumerate(probes):
-        if on_probe:
-            on_probe(p.id, index, len(probes))
-        probe_results.append(run_probe(settings, server, p, chosen.expect.get(p.id)))
+    try:
+        for index, p in enumerate(probes):
+            if on_probe:
+                on_probe(p.id, index, len(probes))
+            probe_results.append(run_probe(settings, server, p, chosen.expect.get(p.id)))
+    finally:
+        server.trace_off()
     return results.RunResult(
         variant=chosen.id, title=chosen.title, server=chosen.server, lab=results.lab_of(settings),
         started=started_at, config=config,

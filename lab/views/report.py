@@ -17,6 +17,7 @@ from lab.model import settings
 from lab.model import topology
 from lab.errors import LabError
 from lab.views.run_table import lies, said, short_fate
+from lab.views.trace_view import OLD_RUN, groups
 from lab.model.results import RunResult, results_dir
 
 BOX_W, BOX_H, GAP = 180, 44, 16
@@ -66,10 +67,10 @@ def load_runs(s: settings.Settings) -> list[RunResult]:
 
 def render(runs: list[RunResult], topo: topology.Topology) -> str:
     env = Environment(loader=PackageLoader("lab.views", "templates"), autoescape=True)
-    env.filters.update(short_fate=short_fate, said=said, lies=lies)
+    env.filters.update(short_fate=short_fate, said=said, lies=lies, trace_groups=groups)
     lab = runs[0].lab.get("name", "") if runs else ""
     return env.get_template("report.html.j2").render(
-        runs=runs, topo=topo, svg=topology_svg(topo), lab=lab,
+        runs=runs, topo=topo, svg=topology_svg(topo), lab=lab, old_run=OLD_RUN,
         generated=datetime.now(timezone.utc).isoformat(timespec="seconds"),
     )
 

@@ -53,3 +53,19 @@ def test_each_lab_reports_its_own_runs_with_its_own_topology(tmp_path):
         assert path == tmp_path / "results" / s.name / "report.html" and count == 1
         assert outside[s.name] in html and f"{s.internet_net}.0/24" in html and s.name in html
         assert outside[other.name] not in html and other.internet_net not in html
+
+
+def test_each_row_shows_its_restriction_trace_on_demand():
+    from lab.model.trace import StepResult, TraceStep
+
+    p = probe("direct-inbound", "rejected", "rejected")
+    p.trace = [TraceStep("smtpd_recipient_restrictions", "reject", StepResult.REJECT, "554 5.7.1 <a@b>: Access denied"),
+               TraceStep("smtpd_recipient_restrictions", "check_relay_domains", StepResult.IGNORED,
+                         "warning: restriction `check_relay_domains' after `reject' is ignored")]
+    untraced = probe("auth-bad-password", "auth-failed", "auth-failed")
+    untraced.trace_note = "Postfix evaluated no restriction list"
+    html = report.render([run(p, untraced)], TOPO)
+    assert html.count('<details class="trace">') == 2  # collapsed until opened
+    assert "trace (2 steps)</summary>" in html and '<td class="step-ignored">ignored</td>' in html
+    assert "554 5.7.1 &lt;a@b&gt;: Access denied" in html  # escaped
+    assert "Postfix evaluated no restriction list" in html

@@ -11,9 +11,11 @@ from factories import LAB, probe, run
 
 from lab.views import run_table as render_run
 from lab.model import results, settings
+from lab.model.trace import StepResult, TraceStep
 
 PROBE_KEYS = {"probe", "client", "client_address", "client_address_seen", "recipient", "token", "expected",
-              "actual", "ok", "code", "stage", "rule", "fate", "transcript", "seconds"}
+              "actual", "ok", "code", "stage", "rule", "fate", "transcript", "seconds", "trace", "trace_note"}
+STEP_KEYS = {"list", "restriction", "result", "detail"}
 TOP_KEYS = {"schema", "variant", "server", "lab", "started", "config", "versions", "probes"}
 LAB_KEYS = {"name", "internet", "lan"}
 
@@ -25,13 +27,21 @@ def lab_settings(tmp_path, **env):
 
 def test_json_contract_keys_and_version(tmp_path):
     s = lab_settings(tmp_path)
-    path = results.save(run(probe("direct-inbound", "rejected", "rejected")), s)
+    traced = probe("direct-inbound", "rejected", "rejected")
+    traced.trace = [TraceStep("smtpd_recipient_restrictions", "permit_mynetworks", StepResult.NO_DECISION, "no match"),
+                    TraceStep("smtpd_recipient_restrictions", "reject", StepResult.REJECT, "554 5.7.1 ...")]
+    path = results.save(run(traced), s)
     assert path == tmp_path / "results" / "smtplab" / "method1.json"  # the default lab has a folder too
     data = json.loads(path.read_text())
     assert TOP_KEYS <= set(data) and data["schema"] == results.SCHEMA == 2
     assert set(data["lab"]) == LAB_KEYS and data["lab"] == results.lab_of(s) == LAB
     assert PROBE_KEYS <= set(data["probes"][0])
-    assert results.load("method1", s).to_dict() == data
+    assert [set(step) for step in data["probes"][0]["trace"]] == [STEP_KEYS] * 2
+    assert data["probes"][0]["trace"][1] == {"list": "smtpd_recipient_restrictions", "restriction": "reject",
+                                             "result": "reject", "detail": "554 5.7.1 ..."}
+    loaded = results.load("method1", s)
+    assert loaded.to_dict() == data and loaded.probes[0].trace == traced.trace
+    assert loaded.probes[0].trace[1].result is StepResult.REJECT
     assert len(list((path.parent / "history").glob("method1-*.json"))) == 1
 
 

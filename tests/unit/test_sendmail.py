@@ -200,3 +200,19 @@ def test_terminal_and_markdown_show_both():
 def test_mbox_fates_keep_their_file_name_maildir_fates_their_folder():
     assert render_run.short_fate("sendmail:/var/tmp/filterd-mails") == "sendmail:/var/tmp/filterd-mails"
     assert render_run.short_fate("remote:/var/mail/sink/Maildir/new/1795.V4.mx") == "remote:/var/mail/sink/Maildir/new/"
+
+
+def test_the_trace_shows_sendmails_refusals_as_its_log_tells_them():
+    """Sendmail logs only refusals: a TCP-wrappers rejection, a check_rcpt reject; a session
+    that got through has no step (and the probe's trace_note says why)."""
+    found = {s.pid: s for s in sendmail_log.sessions(recorded("mail.log").splitlines())}
+    wrappers = sendmail_log.trace(found["1922"].lines)
+    assert [(s.list, s.restriction, s.result) for s in wrappers] == [
+        ("TCP wrappers", "hosts.allow, hosts.deny", "reject")]
+    assert wrappers[0].detail == "tcpwrappers (inside.lab.example, 10.77.8.100) rejection"
+    rcpt = sendmail_log.trace(found["2197"].lines)
+    assert [(s.list, s.restriction, s.result) for s in rcpt] == [("sendmail.cf rulesets", "check_rcpt", "reject")]
+    assert rcpt[0].detail == ("arg1=<carol@remote.example>: 550 5.7.1 Relaying denied. "
+                              "Proper authentication required.")
+    authenticated = next(s for s in found.values() if any("AUTH=server" in line for line in s.lines))
+    assert sendmail_log.trace(authenticated.lines) == []
