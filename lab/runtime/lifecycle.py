@@ -79,12 +79,25 @@ def _health_report(settings: Settings) -> str:
     return "; ".join(lines)
 
 
-def wait_healthy(settings: Settings, expected: int, timeout: float = HEALTH_TIMEOUT) -> list[HostState]:
-    def settled():  # all healthy, or one of them dead: either way, stop waiting
+def wait_healthy(settings: Settings, expected: int, timeout: float = HEALTH_TIMEOUT,
+                 heal_once=None) -> list[HostState]:
+    """Wait until all `expected` hosts are healthy. A host that turns unhealthy meanwhile is
+    handed to heal_once(hosts) the first time (a health check can flip only now, for a
+    fault that happened just before); a stopped host, or one unhealthy again, ends the wait."""
+    healed: set[str] = set()
+
+    def settled():
         states = host_states(settings)
-        healthy = len(states) == expected and all(h.health == "healthy" for h in states)
-        dead = any(h.state in ("exited", "dead") or h.health == "unhealthy" for h in states)
-        return (states, healthy) if healthy or dead else None
+        if len(states) == expected and all(h.health == "healthy" for h in states):
+            return states, True
+        sick = {h.name for h in states if h.health == "unhealthy"}
+        if heal_once and sick - healed:
+            heal_once(sorted(sick - healed))
+            healed.update(sick)
+            return None
+        if any(h.state in ("exited", "dead") for h in states) or sick:
+            return states, False
+        return None
 
     done = waiting.until(settled, timeout, every=0.5)
     if done and done[1]:
@@ -106,17 +119,14 @@ def unhealthy(settings: Settings) -> dict[str, str]:
     return sick
 
 
-def heal(settings: Settings, runner: compose.Compose, say=print) -> list[str]:
-    """Recreate every container whose health check fails (its service died, stopped
-    answering, or was broken from inside): a fresh container from its image. Lab state lives
-    in the images and is re-applied by every run, so nothing is lost. Returns the hosts."""
-    sick = unhealthy(settings)
-    if not sick:
-        return []
-    for host, why in sick.items():
-        say(f"lab {settings.name}: {host} is unhealthy ({why}): recreating it")
-    runner.run("up", "-d", "--no-build", "--force-recreate", *sick, capture=True)
-    return list(sick)
+def heal(settings: Settings, runner: compose.Compose, hosts: list[str], say=print) -> None:
+    """Recreate containers whose health check fails (their service died, stopped answering,
+    or was broken from inside): fresh containers from their images. Lab state lives in the
+    images and every run applies its variant again, so nothing is lost."""
+    why = unhealthy(settings)
+    for host in hosts:
+        say(f"lab {settings.name}: {host} is unhealthy ({why.get(host, 'its check fails')}): recreating it")
+    runner.run("up", "-d", "--no-build", "--force-recreate", *hosts, capture=True)
 
 
 def up(settings: Settings | None = None, say=print, on_build=None) -> UpResult:
@@ -140,9 +150,8 @@ def up(settings: Settings | None = None, say=print, on_build=None) -> UpResult:
                 raise
             down(settings)  # e.g. a network left by a crash: remove what carries our name, once
             say(f"lab {settings.name}: starting failed ({exc}); removed the leftovers, trying once more")
-    heal(settings, runner, say)
     try:
-        hosts = wait_healthy(settings, expected=len(topo.hosts))
+        hosts = wait_healthy(settings, len(topo.hosts), heal_once=lambda sick: heal(settings, runner, sick, say))
     except Unhealthy:
         if not existed:
             down(settings)  # never leave a half-started lab behind

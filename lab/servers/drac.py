@@ -42,7 +42,7 @@ class Drac:
         configuration with the variant's expiry, no entries."""
         line = f" && sed -i 's/^expire = .*/expire = {int(expire)}/' {CONF}" if expire else ""
         self.server.run(
-            "{ pidof rpcbind >/dev/null || rpcbind; } && dracd --start && "
+            "sv -w 15 start rpcbind dracd >/dev/null && "
             f"cp /etc/drac/baseline/dracd.conf {CONF}{line} && dracd --clear",
             what="drac reset",
         )

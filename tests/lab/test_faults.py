@@ -41,12 +41,12 @@ def test_relay_with_a_broken_smtpd_turns_unhealthy_and_verify_heals_it(running_l
 
 @pytest.mark.parametrize("daemon", ["dracd", "dovecot", "rpcbind"])
 def test_a_killed_daemon_on_the_postfix_host_comes_back(running_lab, lab_settings, daemon):
-    before = hostexec.run(lab_settings, "postfix", f"pidof -s {daemon} || pgrep -xo {daemon}").output.split()
+    before = hostexec.run(lab_settings, "postfix", f"pidof -sx {daemon}").output.split()
     assert before, f"{daemon} is not running on the postfix host"
     hostexec.run(lab_settings, "postfix", f"kill -9 {before[0]}")
 
     def back():
-        now = hostexec.run(lab_settings, "postfix", f"pidof -s {daemon} || pgrep -xo {daemon}").output.split()
+        now = hostexec.run(lab_settings, "postfix", f"pidof -sx {daemon}").output.split()
         return now and now != before and hostexec.run(lab_settings, "postfix", "dracd --check").exit_code == 0
 
     assert waiting.until(back, 30, every=0.5), f"{daemon} did not come back after kill -9"
