@@ -1,8 +1,10 @@
 """`make bench`: the numbers that matter, measured on this machine, written as JSON.
 
 Warm lab-up (down, then up with every image cached) to all-healthy, one probe, each
-variant, all variants, the running lab's memory and the image sizes. With --cold, first
-remove the lab's images and the base image, and time the cold build too (minutes)."""
+variant, all variants, the running lab's memory and the image sizes, and what the
+restriction trace costs (each Postfix variant run traced and untraced, in turns). With
+--cold, first remove the lab's images and the base image, and time the cold build too
+(minutes). With --trace-only, only the trace's cost, on the lab as it runs (no down, no up)."""
 
 from __future__ import annotations
 
@@ -57,16 +59,51 @@ def timed(fn, *args, **kwargs):
     return round(time.monotonic() - start, 2), value
 
 
+def trace_cost(s, topo, variants: list[str], rounds: int) -> dict:
+    """Each Postfix variant run traced and untraced, alternately (the order flips every round,
+    so neither always runs on a warmer server): median seconds of each, and the difference per
+    variant and per probe. Each probe's own seconds include reading its trace."""
+    quiet = lambda *_: None  # noqa: E731
+    postfix = [v for v in variants if topo.mta(scenario.find(v, topo).server) == "postfix"]
+    per: dict[str, dict] = {}
+    for variant in postfix:
+        seen: dict[str, list] = {"traced": [], "untraced": []}
+        for n in range(rounds):
+            for traced in ((True, False) if n % 2 == 0 else (False, True)):
+                seconds, run = timed(verify.run_variant, variant, s, quiet, trace=traced)
+                seen["traced" if traced else "untraced"].append((seconds, sum(p.seconds for p in run.probes)))
+        probes = len(run.probes)
+        median = {k: (statistics.median(x[0] for x in v), statistics.median(x[1] for x in v)) for k, v in seen.items()}
+        per[variant] = {"probes": probes, "traced_seconds": median["traced"][0], "untraced_seconds": median["untraced"][0],
+                        "per_probe_ms": round(1000 * (median["traced"][1] - median["untraced"][1]) / probes, 1),
+                        "all": seen}
+    traced = sum(v["traced_seconds"] for v in per.values())
+    untraced = sum(v["untraced_seconds"] for v in per.values())
+    return {"rounds": rounds, "variants": per, "traced_seconds": round(traced, 2), "untraced_seconds": round(untraced, 2),
+            "percent": round(100 * (traced - untraced) / untraced, 1) if untraced else None,
+            "per_probe_ms_median": statistics.median(v["per_probe_ms"] for v in per.values()) if per else None}
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog=".venv/bin/python -m lab.bench", description=__doc__.splitlines()[0])
     parser.add_argument("--cold", action="store_true", help="remove the images first and time the cold build")
     parser.add_argument("--probes", type=int, default=5, help="how many times to time one probe")
+    parser.add_argument("--trace-rounds", type=int, default=2, help="runs of each Postfix variant traced and untraced")
+    parser.add_argument("--trace-only", action="store_true", help="only the restriction trace's cost, on the "
+                        "running lab (kept in bench.json beside the numbers of the last full run)")
     args = parser.parse_args(argv)
     s = settings.load()
     topo = topology.load(s)
     report = {"schema": 1, "lab": s.name, "started": datetime.now(timezone.utc).isoformat(timespec="seconds"),
               "machine": {"cpus": __import__("os").cpu_count(), "python": platform.python_version()}}
     quiet = lambda *_: None  # noqa: E731
+    variants = [v for v in scenario.ids() if scenario.find(v, topo).server in topo.under_test]
+    path = results_dir(s) / "bench.json"
+    if args.trace_only:
+        verify.ensure_running(s, quiet)
+        previous = json.loads(path.read_text()) if path.exists() else {}
+        report = {**previous, "trace_cost": trace_cost(s, topo, variants, args.trace_rounds)}
+        return write(path, report)
     lifecycle.down(s)
     if args.cold:
         for tag in [images.tag(s, n) for n in images.folders(s)] + [s.base_image]:
@@ -75,7 +112,6 @@ def main(argv=None) -> int:
     report["warm_lab_up_seconds"], _ = timed(lifecycle.up, s, quiet)
     report["memory"] = memory(s)
     report["image_sizes_mib"] = image_sizes(s)
-    variants = [v for v in scenario.ids() if scenario.find(v, topo).server in topo.under_test]
     verify.apply_variant("baseline", s, quiet)
     server = servers.adapter("postfix", s, topo)
     probe = scenario.load_probes()["direct-inbound"]
@@ -87,9 +123,13 @@ def main(argv=None) -> int:
         seconds, run = timed(verify.run_variant, variant, s, quiet)
         report["variant_seconds"][variant] = {"seconds": seconds, "probes": len(run.probes), "ok": run.ok}
     report["all_variants_seconds"] = round(time.monotonic() - total_start, 1)
-    directory = results_dir(s)  # per lab, beside its runs: the numbers are this lab's
-    directory.mkdir(parents=True, exist_ok=True)
-    path = directory / "bench.json"
+    report["trace_cost"] = trace_cost(s, topo, variants, args.trace_rounds)
+    return write(path, report)
+
+
+def write(path, report: dict) -> int:
+    """bench.json per lab, beside its runs: the numbers are this lab's."""
+    path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(report, indent=1) + "\n")
     print(json.dumps(report, indent=1))
     print(f"-> {path}")

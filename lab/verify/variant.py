@@ -31,8 +31,10 @@ def reset_helpers(settings: Settings, topo: topology.Topology) -> None:
 
 
 def run_variant(variant: str, settings: Settings | None = None, say=print, only: str | None = None,
-                on_probe: Callable[[str, int, int], None] | None = None) -> results.RunResult:
-    """on_probe(probe id, index, how many) is called as each probe starts (a progress display)."""
+                on_probe: Callable[[str, int, int], None] | None = None, trace: bool = True) -> results.RunResult:
+    """on_probe(probe id, index, how many) is called as each probe starts (a progress display);
+    trace: record every probe's restriction trace (False: the servers stay quiet; each probe's
+    trace_note says so)."""
     settings = settings or load()
     topo = topology.load(settings)
     chosen: Scenario = scenario.find(variant, topo).rendered(topo)
@@ -43,7 +45,7 @@ def run_variant(variant: str, settings: Settings | None = None, say=print, only:
     reset_helpers(settings, topo)
     probes = [p for p in chosen.probes if only is None or p.id == only]
     # every probe's restriction trace: the server traces the probe clients from the apply on
-    config = server.apply(chosen, trace=trace_peers(topo, probes))
+    config = server.apply(chosen, trace=trace_peers(topo, probes) if trace else ())
     probe_results = []
     try:
         for index, p in enumerate(probes):
