@@ -4,8 +4,9 @@ the CLI renders them."""
 from __future__ import annotations
 
 import time
-
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
 
 from lab.runtime import compose
 from lab.runtime import engine
@@ -17,6 +18,7 @@ from lab.errors import ComposeFailed, LabError, Unhealthy
 from lab.model.settings import Settings, load
 
 HEALTH_TIMEOUT = 180.0
+GRACE = 20.0  # seconds a container just started may fail its check and still be "starting"
 
 
 @dataclass(frozen=True)
@@ -24,7 +26,8 @@ class HostState:
     name: str
     container: str
     state: str  # running, exited, ...
-    health: str  # healthy, starting, unhealthy, none
+    health: str  # healthy, starting, unhealthy, none (not running)
+    said: str = ""  # the health check's last line when it failed
 
 
 @dataclass(frozen=True)
@@ -58,25 +61,46 @@ def compose_for(settings: Settings, topo: topology.Topology) -> compose.Compose:
     return compose.Compose(settings, compose.detect(), extra)
 
 
+def check_now(container) -> tuple[bool, str]:
+    """Run the container's own health check (its image's HEALTHCHECK) now: Docker runs it
+    only every so often, and an idle lab should not pay for frequent checks; the lab asks
+    when it needs to know. (passed, last line of its output)."""
+    test = (container.attrs.get("Config", {}).get("Healthcheck") or {}).get("Test") or ["NONE"]
+    if test[0] == "NONE":
+        return True, ""
+    command = test[1:] if test[0] == "CMD" else ["sh", "-c", test[1]]
+    result = container.exec_run(command)
+    lines = (result.output or b"").decode(errors="replace").strip().splitlines()
+    return result.exit_code == 0, lines[-1] if lines else ""
+
+
+def _age(container) -> float:
+    started = container.attrs.get("State", {}).get("StartedAt", "")[:26].rstrip("Z")
+    try:
+        return time.time() - datetime.fromisoformat(started).replace(tzinfo=timezone.utc).timestamp()
+    except ValueError:
+        return 0.0
+
+
+def _state(container) -> HostState:
+    host = container.labels.get("com.docker.compose.service", container.name)
+    if container.status != "running":
+        return HostState(host, container.name, container.status, "none")
+    passed, said = check_now(container)
+    health = "healthy" if passed else ("starting" if _age(container) < GRACE else "unhealthy")
+    return HostState(host, container.name, container.status, health, "" if passed else said)
+
+
 def host_states(settings: Settings) -> list[HostState]:
-    states = []
-    for c in engine.project_containers(settings.name):
-        health = (c.attrs.get("State", {}).get("Health") or {}).get("Status", "none")
-        states.append(HostState(c.labels.get("com.docker.compose.service", c.name), c.name, c.status, health))
-    return sorted(states, key=lambda h: h.name)
+    """Every container of the lab, its health measured now (its check run in parallel)."""
+    containers = engine.project_containers(settings.name)
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        return sorted(pool.map(_state, containers), key=lambda h: h.name)
 
 
-def _health_report(settings: Settings) -> str:
-    lines = []
-    for c in engine.project_containers(settings.name):
-        state = c.attrs.get("State", {})
-        health = state.get("Health") or {}
-        if health.get("Status") == "healthy":
-            continue
-        last = (health.get("Log") or [{}])[-1].get("Output", "").strip().splitlines()[-1:] or [""]
-        logs = c.logs(tail=3).decode(errors="replace").strip().replace("\n", " | ")
-        lines.append(f"{c.name}: {state.get('Status')}/{health.get('Status', 'none')} check={last[0]!r} logs={logs!r}")
-    return "; ".join(lines)
+def _health_report(states: list[HostState]) -> str:
+    return "; ".join(f"{h.container}: {h.state}/{h.health}" + (f" ({h.said})" if h.said else "")
+                     for h in states if h.health != "healthy")
 
 
 def wait_healthy(settings: Settings, expected: int, timeout: float = HEALTH_TIMEOUT,
@@ -103,29 +127,23 @@ def wait_healthy(settings: Settings, expected: int, timeout: float = HEALTH_TIME
     if done and done[1]:
         return done[0]
     why = "stopped or unhealthy" if done else f"not healthy after {timeout:.0f} s"
-    raise Unhealthy(f"lab {settings.name}: {why}: {_health_report(settings)}; "
+    raise Unhealthy(f"lab {settings.name}: {why}: {_health_report(host_states(settings))}; "
                     f"'{settings.command('make lab-up')}' restarts what is unhealthy, "
                     f"'{settings.command('make lab-down')}' removes the lab")
 
 
 def unhealthy(settings: Settings) -> dict[str, str]:
-    """The lab's running containers whose health check fails: host -> the check's last words."""
-    sick = {}
-    for c in engine.project_containers(settings.name, all=False):
-        health = c.attrs.get("State", {}).get("Health") or {}
-        if health.get("Status") == "unhealthy":
-            last = (health.get("Log") or [{}])[-1].get("Output", "").strip().splitlines()[-1:] or ["no output"]
-            sick[c.labels.get("com.docker.compose.service", c.name)] = last[0]
-    return sick
+    """The lab's hosts whose health check fails now: host -> the check's last words."""
+    return {h.name: h.said or "its check fails" for h in host_states(settings) if h.health == "unhealthy"}
 
 
 def heal(settings: Settings, runner: compose.Compose, hosts: list[str], say=print) -> None:
     """Recreate containers whose health check fails (their service died, stopped answering,
     or was broken from inside): fresh containers from their images. Lab state lives in the
     images and every run applies its variant again, so nothing is lost."""
-    why = unhealthy(settings)
+    why = {h.name: h.said for h in host_states(settings)}
     for host in hosts:
-        say(f"lab {settings.name}: {host} is unhealthy ({why.get(host, 'its check fails')}): recreating it")
+        say(f"lab {settings.name}: {host} is unhealthy ({why.get(host) or 'its check fails'}): recreating it")
     runner.run("up", "-d", "--no-build", "--force-recreate", *hosts, capture=True)
 
 

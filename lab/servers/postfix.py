@@ -54,7 +54,8 @@ class PostfixServer(Server):
         master throttles a service whose start failed for 60 s, and a reload keeps that),
         then prove that Postfix serves it - or stop, in Postfix's own words. `trace`: client
         addresses for debug_peer_list, set with the variant so that it costs no reload of its own."""
-        broken_before = self.run(f"test -e {UNSERVING} && echo yes || true").strip() == "yes"
+        broken_before = (self.run(f"test -e {UNSERVING} && echo yes || true").strip() == "yes"
+                         or self.serving() is not None)  # broken by hand, or throttled
         self.traced, self._lists = False, {}
         try:
             self._write(scenario, trace)
@@ -128,10 +129,18 @@ class PostfixServer(Server):
 
     def restart(self, timeout: float = 30.0) -> None:
         """A whole new master (the container restarts: Postfix runs in the foreground as its
-        main process): the only way to clear a throttled service at once."""
+        main process): the only way to clear a throttled service at once. Returns when the
+        master runs again; check_serving() then says whether smtpd serves."""
         hostexec.container(self.settings, self.name).restart(timeout=5)
-        if not waiting.until(lambda: self.greeting(timeout=1.0), timeout, every=0.3):
-            raise ConfigRefused(f"{self.name}: Postfix did not greet within {timeout:.0f} s of a restart")
+
+        def master_runs() -> bool:
+            try:
+                return hostexec.run(self.settings, self.name, "postfix status").exit_code == 0
+            except LabError:  # not running yet
+                return False
+
+        if not waiting.until(master_runs, timeout, every=0.3):
+            raise ConfigRefused(f"{self.name}: Postfix's master did not start within {timeout:.0f} s of a restart")
 
     def reload(self, timeout: float = 15.0) -> None:
         """`postfix reload` returns at once; wait for master's reload line and for every
