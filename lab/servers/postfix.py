@@ -23,6 +23,8 @@ FATAL = re.compile(r"\b(?:fatal|panic): ")
 # could still be being written) and sleeps until it is older: ~2 s for every postconf or
 # postmap run right after main.cf changed. We are done writing, so date it 2 s back.
 SETTLE = "touch -d @$(($(date +%s) - 2)) /etc/postfix/main.cf /etc/postfix/master.cf"
+POSTCONF_LISTS = f"postconf {' '.join(postfix_trace.PARAMS)}; postconf -P 2>/dev/null || true"
+LISTS = "--- restriction lists"
 TRACE_WAIT = 3.0  # seconds for the probe's session to be logged to its end (its disconnect line)
 NOT_TRACED = ("not traced: Postfix logs the restrictions it evaluates only for clients in debug_peer_list "
               "(make verify traces every probe; by hand: lab probe ... --trace)")
@@ -37,6 +39,7 @@ class PostfixServer(Server):
         self.drac = Drac(self)
         self.traced = False  # debug_peer_list names the probe clients (apply(trace=...), trace_on)
         self._lists: dict[str, dict[str, list[str]]] = {}  # master.cf service -> its restriction lists
+        self._postconf = ""  # `postconf <restriction lists>; postconf -P` of the variant, read at apply
 
     def reset(self) -> None:
         self.restore_files()
@@ -56,7 +59,7 @@ class PostfixServer(Server):
         addresses for debug_peer_list, set with the variant so that it costs no reload of its own."""
         broken_before = (self.run(f"test -e {UNSERVING} && echo yes || true").strip() == "yes"
                          or self.serving() is not None)  # broken by hand, or throttled
-        self.traced, self._lists = False, {}
+        self.traced, self._lists, self._postconf = False, {}, ""
         try:
             self._write(scenario, trace)
         except ConfigRefused:
@@ -68,13 +71,15 @@ class PostfixServer(Server):
         warnings = self.check_serving(scenario, mark)
         self.set_variant(scenario.id)
         self.traced = bool(trace)
+        # main.cf as it is now, and (for a trace) the restriction lists, in one exec
+        effective, _, self._postconf = self.run(f"postconf -n; echo {LISTS}; {POSTCONF_LISTS}").partition(LISTS + "\n")
         return {
             "postconf": scenario.postconf,
             "postconf_lab": scenario.postconf_lab,
             **({"master_cf": scenario.master_cf} if scenario.master_cf else {}),
             "files": scenario.files,
             "drac_expire": self.drac.expire(),
-            "effective": self.run(["postconf", "-n"]).splitlines(),
+            "effective": effective.splitlines(),
             **({"server_warnings": warnings} if warnings else {}),
             **({"debug_peer_list": ", ".join(trace)} if trace else {}),
         }
@@ -163,7 +168,7 @@ class PostfixServer(Server):
         self.run(["postconf", "-e", f"debug_peer_list = {', '.join(peers)}"])
         self.run(SETTLE)
         self.reload()
-        self.traced, self._lists = True, {}
+        self.traced, self._lists, self._postconf = True, {}, ""
 
     def trace_off(self) -> None:
         """debug_peer_list back to the baseline's (empty). The reload is not waited for: smtpd
@@ -193,8 +198,8 @@ class PostfixServer(Server):
         """The restriction lists as this variant configured them for one master.cf service
         (main.cf's, or the service's -o overrides), read once per variant."""
         if service not in self._lists:
-            text = self.run(f"postconf {' '.join(postfix_trace.PARAMS)}; postconf -P 2>/dev/null || true")
-            self._lists[service] = postfix_trace.lists_from_postconf(text, service)
+            self._postconf = self._postconf or self.run(POSTCONF_LISTS)
+            self._lists[service] = postfix_trace.lists_from_postconf(self._postconf, service)
         return self._lists[service]
 
     def before_probe(self, probe, client) -> list[str]:
