@@ -142,7 +142,8 @@ def cmd_verify(args) -> int:
         render.console.print(overall(runs, time.monotonic() - start, f"{where.relative_to(s.root)}/"),
                              style="bold green" if all(r.ok for r in runs) else "bold red")
     if not args.wide:
-        render.console.print("every column: WIDE=1 with make, --wide without", style="dim")
+        target = f"verify-{chosen[0]}" if len(chosen) == 1 and not chosen[0].endswith((".yaml", ".yml")) else "verify"
+        render.console.print(f"every column: {s.command(f'make {target} WIDE=1')}", style="dim")
     return 0 if all(r.ok for r in runs) else 1
 
 

@@ -113,7 +113,7 @@ def test_verify_all_ends_with_one_line_over_every_variant(lab_dir, scenarios, tm
     assert lab_dir == ["alpha", "gamma"]
     lines = capsys.readouterr().out.strip().splitlines()
     last = lines[-2]  # then only the tip for every column
-    assert lines[-1] == "every column: WIDE=1 with make, --wide without"
+    assert lines[-1] == "every column: make verify WIDE=1"  # runs as printed
     assert last.startswith("verify: 2 variants, 16 probes, every outcome as expected; ")
     assert last.endswith("; results in results/smtplab/")
     assert (tmp_path / "results" / "smtplab" / "alpha.json").exists()
