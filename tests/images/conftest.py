@@ -4,6 +4,8 @@ from pathlib import Path
 
 import pytest
 
+from support import alone
+
 HERE = Path(__file__).parent
 
 
@@ -13,3 +15,12 @@ def pytest_collection_modifyitems(items):
         if item.path.is_relative_to(HERE):
             for mark in (pytest.mark.docker,):
                 item.add_marker(mark)
+
+
+@pytest.fixture(scope="module")
+def postfix_alone():
+    """The postfix image alone, one container per test module that asks for it.
+    support.started sets LAB_DNS=127.0.0.1, which answers no PTR: clients are "unknown[ip]"."""
+    with alone("postfix", hostname="postfix", domainname="lab.example",
+               env={"LAB_USERS": "alice:wonderland bob:builder"}) as srv:
+        yield srv

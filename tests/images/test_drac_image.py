@@ -11,13 +11,17 @@ from pathlib import Path
 import pytest
 
 from support import wait_for
-from test_postfix_image import server  # noqa: F401 (the module's container)
 
 sys.path.insert(0, str(Path(__file__).parents[2] / "images" / "postfix" / "drac"))
 import drac  # noqa: E402
 
 pytestmark = pytest.mark.docker
 MAP = "btree:/var/lib/drac/dracd"
+
+
+@pytest.fixture(scope="module")
+def server(postfix_alone):
+    return postfix_alone
 
 
 def lookup(server, key):

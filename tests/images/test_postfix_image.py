@@ -11,20 +11,16 @@ import socket
 
 import pytest
 
-from support import HEALTHY_WITHIN, alone, token, wait_for
+from support import HEALTHY_WITHIN, token, wait_for
 
 pytestmark = pytest.mark.docker
 
 FQDN = "postfix.lab.example"
-USERS = "alice:wonderland bob:builder"
 
 
 @pytest.fixture(scope="module")
-def server():
-    # support.started sets LAB_DNS=127.0.0.1, which answers no PTR: clients are "unknown[ip]".
-    with alone("postfix", hostname="postfix", domainname="lab.example",
-               env={"LAB_USERS": USERS}) as srv:
-        yield srv
+def server(postfix_alone):
+    return postfix_alone
 
 
 def test_container_becomes_healthy(server):
