@@ -50,6 +50,9 @@ class ProbeResult:
     # and what the trace leaves out or why there is none (e.g. Sendmail logs only refusals)
     trace: list[TraceStep] = field(default_factory=list)
     trace_note: str | None = None
+    # does the outcome meet the note's goal (lab/goal.yaml, lab.model.goal)? None: the goal
+    # says nothing about this probe. A question apart from `ok` (as the server does)
+    goal_met: bool | None = None
 
 
 @dataclass
@@ -65,6 +68,11 @@ class RunResult:
     seconds: float
     lesson: str = ""
     schema: int = SCHEMA
+    title_ja: str = ""
+    lesson_ja: str = ""
+    # the run against the note's goal: {"id", "met", "broken": [probe ids], "outside": [probe
+    # ids the goal says nothing about]} (lab.model.goal.judge_run); None in older runs
+    goal: dict | None = None
 
     @property
     def ok(self) -> bool:

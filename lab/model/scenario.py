@@ -54,6 +54,12 @@ class Scenario:
     drac_expire: int | None = None  # seconds a POP3 login lets the client relay (None: dracd's 30 min)
     source: str = ""
     path: Path | None = None
+    title_ja: str = ""  # the title and the lesson in Japanese (LAB_LANG=ja)
+    lesson_ja: str = ""
+
+    def text(self, key: str, lang: str = "en") -> str:
+        """The title or the lesson in a language ("en" or "ja")."""
+        return (getattr(self, f"{key}_ja") or getattr(self, key)) if lang == "ja" else getattr(self, key)
 
     @property
     def where(self) -> str:
@@ -116,7 +122,7 @@ def load_probes(path: Path = PROBE_PLAN, hosts: set[str] | None = None) -> dict[
     return probes
 
 
-REQUIRED = ("id", "title", "server", "expect", "lesson")
+REQUIRED = ("id", "title", "title_ja", "server", "expect", "lesson", "lesson_ja")
 ALLOWED = set(REQUIRED) | {"source", "postconf", "postconf_lab", "master_cf", "files", "probes", "drac_expire"}
 
 
@@ -186,6 +192,7 @@ def load(path: Path, topo: Topology, probes: dict[str, Probe] | None = None) -> 
         probes=tuple(probes[p] for p in wanted), expect={p: Outcome(w) for p, w in expect.items()},
         postconf=data.get("postconf") or "", postconf_lab=data.get("postconf_lab") or "", master_cf=master_cf,
         files={p: (c or "") for p, c in files.items()}, drac_expire=expire, source=str(data.get("source") or ""), path=path,
+        title_ja=str(data["title_ja"]).strip(), lesson_ja=str(data["lesson_ja"]).strip(),
     )
 
 

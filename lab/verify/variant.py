@@ -8,7 +8,7 @@ from collections.abc import Callable
 from datetime import datetime, timezone
 
 from lab import servers
-from lab.model import results, scenario, topology
+from lab.model import goal, results, scenario, topology
 from lab.model.scenario import Scenario
 from lab.model.settings import Settings, load
 from lab.runtime import hostexec, lifecycle
@@ -36,14 +36,15 @@ def reset_helpers(settings: Settings, topo: topology.Topology) -> None:
     hostexec.run(settings, sink.host, f"postsuper -d ALL >/dev/null 2>&1; rm -rf {sink.maildir}/new/* {sink.maildir}/cur/*")
 
 
-def run_variant(variant: str, settings: Settings | None = None, say=print, only: str | None = None,
+def run_variant(variant: str | Scenario, settings: Settings | None = None, say=print, only: str | None = None,
                 on_probe: Callable[[str, int, int], None] | None = None, trace: bool = True) -> results.RunResult:
-    """on_probe(probe id, index, how many) is called as each probe starts (a progress display);
-    trace: record every probe's restriction trace (False: the servers stay quiet; each probe's
-    trace_note says so)."""
+    """`variant`: an id, a scenario file's path, or a Scenario already loaded (e.g. a student's
+    own configuration, `lab try`). on_probe(probe id, index, how many) is called as each probe
+    starts (a progress display); trace: record every probe's restriction trace (False: the
+    servers stay quiet; each probe's trace_note says so)."""
     settings = settings or load()
     topo = topology.load(settings)
-    chosen: Scenario = scenario.find(variant, topo).rendered(topo)
+    chosen: Scenario = (variant if isinstance(variant, Scenario) else scenario.find(variant, topo)).rendered(topo)
     ensure_running(settings, say)
     started_at = datetime.now(timezone.utc).isoformat(timespec="seconds")
     start = time.monotonic()
@@ -60,12 +61,14 @@ def run_variant(variant: str, settings: Settings | None = None, say=print, only:
             probe_results.append(run_probe(settings, server, p, chosen.expect.get(p.id)))
     finally:
         server.trace_off()
-    return results.RunResult(
+    run = results.RunResult(
         variant=chosen.id, title=chosen.title, server=chosen.server, lab=results.lab_of(settings),
         started=started_at, config=config,
         versions=server.versions(), probes=probe_results, seconds=round(time.monotonic() - start, 1),
-        lesson=chosen.lesson,
+        lesson=chosen.lesson, title_ja=chosen.title_ja, lesson_ja=chosen.lesson_ja,
     )
+    goal.judge_run(run)  # the other question: does it meet the note's goal (lab/goal.yaml)?
+    return run
 
 
 def apply_variant(variant: str, settings: Settings | None = None, say=print) -> str:

@@ -10,14 +10,17 @@ from rich.console import Console
 from factories import LAB, probe, run
 
 from lab.views import run_table as render_run
-from lab.model import results, settings
+from lab.model import goal, results, settings
 from lab.model.trace import StepResult, TraceStep
 
 PROBE_KEYS = {"probe", "client", "client_address", "client_address_seen", "recipient", "token", "expected",
-              "actual", "ok", "code", "stage", "rule", "fate", "transcript", "seconds", "trace", "trace_note"}
+              "actual", "ok", "code", "stage", "rule", "fate", "transcript", "seconds", "trace", "trace_note",
+              "goal_met"}
 STEP_KEYS = {"list", "restriction", "result", "detail"}
-TOP_KEYS = {"schema", "variant", "server", "lab", "started", "config", "versions", "probes"}
+TOP_KEYS = {"schema", "variant", "server", "lab", "started", "config", "versions", "probes", "goal",
+            "title", "title_ja", "lesson", "lesson_ja"}
 LAB_KEYS = {"name", "internet", "lan"}
+GOAL_KEYS = {"id", "met", "broken", "outside"}
 
 
 def lab_settings(tmp_path, **env):
@@ -30,12 +33,18 @@ def test_json_contract_keys_and_version(tmp_path):
     traced = probe("direct-inbound", "rejected", "rejected")
     traced.trace = [TraceStep("smtpd_recipient_restrictions", "permit_mynetworks", StepResult.NO_DECISION, "no match"),
                     TraceStep("smtpd_recipient_restrictions", "reject", StepResult.REJECT, "554 5.7.1 ...")]
-    path = results.save(run(traced), s)
+    whole = run(traced, probe("via-relay", "delivered", "delivered"), probe("relay-from-trusted", "relayed", "relayed"))
+    goal.judge_run(whole)
+    path = results.save(whole, s)
     assert path == tmp_path / "results" / "smtplab" / "method1.json"  # the default lab has a folder too
     data = json.loads(path.read_text())
     assert TOP_KEYS <= set(data) and data["schema"] == results.SCHEMA == 2
     assert set(data["lab"]) == LAB_KEYS and data["lab"] == results.lab_of(s) == LAB
     assert PROBE_KEYS <= set(data["probes"][0])
+    # the goal verdict beside expected/actual: per probe true, false or null, per run met/broken
+    assert set(data["goal"]) == GOAL_KEYS and data["goal"]["id"] == "note"
+    assert data["goal"] == {"id": "note", "met": True, "broken": [], "outside": ["relay-from-trusted"]}
+    assert [p["goal_met"] for p in data["probes"]] == [True, True, None]
     assert [set(step) for step in data["probes"][0]["trace"]] == [STEP_KEYS] * 2
     assert data["probes"][0]["trace"][1] == {"list": "smtpd_recipient_restrictions", "restriction": "reject",
                                              "result": "reject", "detail": "554 5.7.1 ..."}

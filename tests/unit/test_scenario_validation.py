@@ -12,6 +12,7 @@ from lab.errors import LabError
 GOOD = """\
 id: {id}
 title: A test variant
+title_ja: テスト用のバリアント
 server: postfix
 postconf: |
   mynetworks = 127.0.0.0/8, {{{{relay}}}}
@@ -22,6 +23,7 @@ expect:
   direct-inbound: rejected
   via-relay: delivered
 lesson: Something to learn.
+lesson_ja: 学ぶべきこと。
 """
 
 
@@ -41,6 +43,8 @@ def test_a_good_file_loads_and_fills_placeholders(tmp_path, topo):
     assert [p.id for p in s.probes] == ["direct-inbound", "via-relay"]
     assert str(s.expect["via-relay"]) == "delivered"
     assert s.rendered(topo).postconf.strip() == f"mynetworks = 127.0.0.0/8, {topo.hosts['relay'].address}"
+    assert (s.title_ja, s.lesson_ja) == ("テスト用のバリアント", "学ぶべきこと。")
+    assert s.text("lesson", "ja") == "学ぶべきこと。" and s.text("lesson", "en") == "Something to learn."
 
 
 def replace(old, new):
@@ -52,9 +56,13 @@ CASES = {
     "bad-yaml": ("id: [unclosed\n", "line 1: not valid YAML (a flow sequence opens here"),
     "unclosed-quote": ('id: case\ntitle: "A test variant\nserver: postfix\nlesson: L\n',
                        "line 2: not valid YAML (a quoted scalar opens here: found unexpected end of stream at line 5)"),
-    "bad-indent": (replace("server: postfix", "  server: postfix"), "line 3: not valid YAML (mapping values are not allowed"),
+    "bad-indent": (replace("server: postfix", "  server: postfix"), "line 4: not valid YAML (mapping values are not allowed"),
     "not-a-mapping": ("- just\n- a list\n", "file: must be a mapping"),
     "missing-field": (replace("lesson: Something to learn.\n", ""), "lesson: missing"),
+    # every lesson and title in both languages (LAB_LANG=ja)
+    "missing-japanese-lesson": (replace("lesson_ja: 学ぶべきこと。\n", ""), "lesson_ja: missing"),
+    "missing-japanese-title": (replace("title_ja: テスト用のバリアント\n", ""), "title_ja: missing"),
+    "empty-japanese-title": (replace("title_ja: テスト用のバリアント", "title_ja: ''"), "title_ja: missing"),
     "unknown-field": (replace("server: postfix", "server: postfix\nservr: x"), "servr: unknown field"),
     "id-not-file-name": (replace("id: case", "id: other"), "id: must be the file name"),
     "unknown-server": (replace("server: postfix", "server: exim"), "server: unknown server 'exim'"),
@@ -109,7 +117,7 @@ def test_standard_in_a_probe_list_is_the_whole_plan_and_drac_expire_is_kept(tmp_
     standard = [p for p, probe in scenario.load_probes().items() if probe.pop is None and not probe.extra]
     wanted = standard + ["pop-before-smtp-on"]
     text = GOOD.format(id="case").split("probes:")[0] + "drac_expire: 7\nprobes: [standard, pop-before-smtp-on]\n"
-    text += "expect:\n" + "".join(f"  {p}: rejected\n" for p in wanted) + "lesson: Something to learn.\n"
+    text += "expect:\n" + "".join(f"  {p}: rejected\n" for p in wanted) + "lesson: Something to learn.\nlesson_ja: 学ぶ。\n"
     s = scenario.load(write(tmp_path, text), topo)
     assert [p.id for p in s.probes] == wanted
     assert s.drac_expire == 7 and s.rendered(topo).drac_expire == 7

@@ -19,11 +19,13 @@ RECORDED = Path(__file__).with_name("recorded") / "results"
 GOOD = """\
 id: {id}
 title: Good {id}
+title_ja: 良い {id}
 server: postfix
 probes: [direct-inbound]
 expect:
   direct-inbound: rejected
 lesson: L.
+lesson_ja: 教訓。
 """
 
 
