@@ -105,6 +105,7 @@ def cmd_verify(args) -> int:
     from lab.model import topology
     from lab.verify import variant as verify
     from lab.views import progress
+    from lab.views import goal_view
     from lab.views.run_table import hint, markdown, notes_view, overall, summary, table
 
     start = time.monotonic()
@@ -134,11 +135,14 @@ def cmd_verify(args) -> int:
             where = path.parent
             render.console.print(table(run, wide=args.wide))
             render.console.print(notes_view(run))
+            render.console.print(goal_view.view(run))  # the other question: the note's goal
             render.console.print(f"{summary(run)} -> {path.relative_to(s.root)}", style="green" if run.ok else "bold red")
             render.console.print(hint(run), style="dim")
             render.console.print()
             runs.append(run)
     if len(runs) > 1:
+        if any(r.goal is not None for r in runs):  # the note's goal: a question apart from the expectations
+            render.console.print(goal_view.overall(runs), style="bold")
         render.console.print(overall(runs, time.monotonic() - start, f"{where.relative_to(s.root)}/"),
                              style="bold green" if all(r.ok for r in runs) else "bold red")
     if not args.wide:

@@ -114,17 +114,30 @@ def _padded(cells: list[Text], widths: list[int]) -> Text:
     return line
 
 
+def band_start(first: list[Column], second: list[Column], width: int, indent: int = 2) -> int:
+    """Where band() starts the last of the `second` columns on a row's second line."""
+    below = [c.full() for c in second[:-1]]
+    start = indent + total(below) + GAP if below else indent
+    aligned = first[0].full() + GAP
+    return aligned if aligned >= start and aligned + second[-1].full() <= width else start
+
+
+def band_lines(console: Console, first: list[Column], second: list[Column], width: int, indent: int = 2) -> int:
+    """The most lines band() gives a row (None-like large when the first line cannot fit)."""
+    if total([c.full() for c in first]) > width:
+        return 1 << 16
+    room = max(width - band_start(first, second, width, indent), 1)
+    return 1 + max(height(console, cell, room) for cell in second[-1].cells)
+
+
 def band(console: Console, first: list[Column], second: list[Column], width: int, indent: int = 2) -> Group:
     """Each row as two lines: the `first` columns side by side, then, indented, the `second`
     ones; the last of them takes the rest of the line (aligned under the second column of
     line one when it fits there), and wraps at spaces only if even that is too narrow."""
     top = [c.full() for c in first]
     below = [c.full() for c in second[:-1]]
-    start = indent + total(below) + GAP if below else indent
-    aligned = top[0] + GAP
+    start = band_start(first, second, width, indent)
     last = second[-1].full()
-    if aligned >= start and aligned + last <= width:
-        start = aligned
     room = max(width - start, 1)
     out = [_padded([Text(c.header, style="bold") for c in first], top)]
     out.append(Text(" " * indent) + _padded([Text(c.header, style="bold") for c in second[:-1]], below)

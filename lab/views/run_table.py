@@ -14,7 +14,7 @@ from rich.text import Text
 
 from lab.model.outcomes import Outcome
 from lab.model.results import ProbeResult, RunResult
-from lab.views import fit
+from lab.views import fit, goal_view, lang
 
 COLUMNS = ("probe", "from", "expected", "actual", "code", "stage", "decided by", "client seen as", "fate",
            "maillog says")
@@ -57,7 +57,7 @@ def lies(p: ProbeResult) -> bool:
 # --- the terminal: a compact table that fits the width it gets, and notes below it ---------
 
 MISMATCH, WARNING, QUARANTINE = "✗", "!", "*"  # marks in the actual cell; each has a note below
-COMPACT = ("probe", "from → to", "expected", "actual", "reply", "decided by")
+COMPACT = ("probe", "from → to", "expected", "actual", "goal", "reply", "decided by")
 EXTRA = ("maillog says", "fate", "reproduce", "client seen as")  # shown when a line has room, in this order
 
 
@@ -93,15 +93,22 @@ def _said(p: ProbeResult) -> Text:
     return Text(f"{said(p.claim)} ← but quarantined", style="bold yellow") if lies(p) else Text(said(p.claim))
 
 
-def cells(p: ProbeResult, server: str, full_path: bool = False) -> dict[str, Text]:
-    """Every terminal column's cell of one probe's row."""
+def _goal(p: ProbeResult, judged: bool) -> Text:
+    """Does the outcome meet the note's goal (a question apart from expected = actual)?"""
+    style = "green" if p.goal_met else "bold red" if p.goal_met is False else "dim"
+    return Text(lang.goal_mark(p.goal_met, judged), style=style)
+
+
+def cells(p: ProbeResult, server: str, full_path: bool = False, judged: bool = True) -> dict[str, Text]:
+    """Every terminal column's cell of one probe's row (`judged`: the run has a goal verdict)."""
     path = f"{p.client} → {p.server}" + (f" → {server}" if full_path and p.server != server else "")
     return {
         "probe": Text(p.probe, style="" if p.ok else "bold red"),
         "from → to": Text(path),
         "expected": Text(str(p.expected) if p.expected else "-"),
         "actual": _actual(p),
-        "reply": Text(f"{p.code or '-'} {p.stage}"),
+        "goal": _goal(p, judged),
+        "reply": Text(f"{p.code or '-'} {p.stage.replace('->', '→')}"),
         "decided by": Text(p.rule or "-"),
         "client seen as": _seen(p),
         "fate": Text(short_fate(p.fate)),
@@ -111,8 +118,8 @@ def cells(p: ProbeResult, server: str, full_path: bool = False) -> dict[str, Tex
 
 
 def _columns(run: RunResult, names, full_path: bool = False) -> list[fit.Column]:
-    rows = [cells(p, run.server, full_path) for p in run.probes]
-    return [fit.Column(name, [r[name] for r in rows], wrap=name not in ("probe", "expected", "actual"))
+    rows = [cells(p, run.server, full_path, judged=run.goal is not None) for p in run.probes]
+    return [fit.Column(lang.t(name), [r[name] for r in rows], wrap=name not in ("probe", "expected", "actual", "goal"))
             for name in names]
 
 
@@ -137,24 +144,27 @@ class RunTable:
 
     def __rich_console__(self, console: Console, options: ConsoleOptions):
         run, width = self.run, options.max_width
-        yield Text.from_markup(f"[bold]{run.variant}[/] ({run.server}) - ") + Text(run.title)
+        title = run.title_ja if lang.current() == "ja" and run.title_ja else run.title
+        yield Text.from_markup(f"[bold]{run.variant}[/] ({run.server}) - ") + Text(title)
         if not run.probes:
             yield Text("(no probes)")
             return
         claims = any(p.claim for p in run.probes)
+        # the goal column: a run judged against the note's goal (older recorded runs are not)
+        compact = COMPACT if run.goal is not None else tuple(n for n in COMPACT if n != "goal")
         if self.wide:
-            names = COMPACT + ("client seen as", "fate") + (("maillog says",) if claims else ()) + ("reproduce",)
+            names = compact + ("client seen as", "fate") + (("maillog says",) if claims else ()) + ("reproduce",)
             columns = _columns(run, names, full_path=True)
             narrow_first = ("reproduce", "maillog says", "decided by", "from → to", "reply")
             widths = fit.squeeze(columns, width, [names.index(n) for n in narrow_first if n in names])
             if fit.total(widths) <= width:
                 yield _table(columns, widths)
             else:  # too narrow for every column side by side: each probe as a short record
-                by_name = {c.header: c for c in columns}
-                yield fit.records([by_name[n] for n in ("probe", "expected", "actual", "reply")],
-                                  [by_name[n] for n in names if n not in ("probe", "expected", "actual", "reply")])
+                by_name = dict(zip(names, columns))
+                first = tuple(n for n in ("probe", "expected", "actual", "goal", "reply") if n in names)
+                yield fit.records([by_name[n] for n in first], [by_name[n] for n in names if n not in first])
             return
-        columns = _columns(run, COMPACT)
+        columns = _columns(run, compact)
         widths = fit.widths(console, columns, width)
         if widths == [c.full() for c in columns]:  # one line a probe: add detail columns while they fit
             seen = any(foreign(p) for p in run.probes)
@@ -168,10 +178,17 @@ class RunTable:
         if widths and fit.row_lines(console, columns, widths) <= rows + rows // 3:
             yield _table(columns, widths)  # a few rows take a second line
             return
-        by_name = {c.header: c for c in columns}
-        first = [by_name[n] for n in ("probe", "expected", "actual", "reply")]
-        if fit.total([c.full() for c in first]) <= width:
-            yield fit.band(console, first, [by_name["from → to"], by_name["decided by"]], width)
+        by_name = dict(zip(compact, columns))
+        # two lines a probe: the outcome columns on the first, the rest below (the reply moves
+        # down too where the first line would not hold it)
+        layouts = []
+        for top in (("probe", "expected", "actual", "goal", "reply"), ("probe", "expected", "actual", "goal")):
+            first = [by_name[n] for n in top if n in by_name]
+            second = [by_name[n] for n in ("reply", "from → to", "decided by") if n not in top]
+            layouts.append((fit.band_lines(console, first, second, width), first, second))
+        most, first, second = min(layouts, key=lambda layout: layout[0])  # the first of the fewest lines
+        if most < 1 << 16:
+            yield fit.band(console, first, second, width)
         else:  # narrower than any layout: rich wraps what it must
             yield _table(columns)
 
@@ -183,7 +200,8 @@ def table(run: RunResult, wide: bool = False) -> RunTable:
 def summary(run: RunResult) -> str:
     bad = [p.probe for p in run.probes if not p.ok]
     verdict = "all as expected" if not bad else f"{len(bad)} MISMATCH: {', '.join(bad)}"
-    return f"{run.variant}: {len(run.probes)} probes in {run.seconds} s, {verdict}"
+    goal = f"; {goal_view.verdict(run, 'en')}" if run.goal is not None else ""  # the other question
+    return f"{run.variant}: {len(run.probes)} probes in {run.seconds} s, {verdict}{goal}"
 
 
 def duration(seconds: float) -> str:

@@ -13,7 +13,8 @@ from rich.console import Console
 
 from lab.model.outcomes import Outcome
 from lab.model.results import RunResult
-from lab.views import run_table
+from lab.model import goal
+from lab.views import goal_view, lang, run_table
 
 RECORDED = Path(__file__).with_name("recorded") / "results"
 VARIANTS = ("method1", "method2", "sendmail-procmail", "sendmail-procmail-logged")
@@ -48,12 +49,18 @@ def rows(run: RunResult, lines: list[str]) -> dict[str, list[str]]:
     return {probe: lines[i:end] for (i, probe), end in zip(order, ends)}
 
 
-CASES = [(v, w, trouble) for v in VARIANTS for w in WIDTHS for trouble in (False, True)]
+def judged(run: RunResult) -> RunResult:
+    """The run with its verdict against the note's goal (runs recorded before it had none)."""
+    return goal.ensure(dataclasses.replace(run, probes=[dataclasses.replace(p) for p in run.probes]))
 
 
-@pytest.mark.parametrize("variant, width, trouble", CASES)
-def test_every_probe_fits_two_lines_and_no_identifier_breaks(variant, width, trouble):
+CASES = [(v, w, trouble, j) for v in VARIANTS for w in WIDTHS for trouble in (False, True) for j in (False, True)]
+
+
+@pytest.mark.parametrize("variant, width, trouble, with_goal", CASES)
+def test_every_probe_fits_two_lines_and_no_identifier_breaks(variant, width, trouble, with_goal):
     run = with_trouble(recorded(variant)) if trouble else recorded(variant)
+    run = judged(run) if with_goal else run
     lines = render(run_table.table(run), width)
     assert all(cell_len(line.rstrip()) <= width for line in lines)
     start = next(i for i, line in enumerate(lines) if line.split()[:1] == ["probe"])  # below the title
@@ -66,6 +73,7 @@ def test_every_probe_fits_two_lines_and_no_identifier_breaks(variant, width, tro
         mine = rows(run, lines)[p.probe]
         assert len(mine) <= 2, "\n".join(mine)
         words = [p.probe, p.client, p.server, str(p.expected), str(p.actual), str(p.code), *(p.rule or "-").split()]
+        words += [lang.goal_mark(p.goal_met)] if with_goal else []  # the goal verdict, beside expected/actual
         for word in words:  # each whole on one of the row's lines, never split across them
             assert any(word in line.split() for line in mine), (word, mine)
         if "fate" in header[0].split():
@@ -136,3 +144,33 @@ def test_the_hint_runs_a_row_again_as_stored_with_the_labs_name():
     named = dataclasses.replace(run, probes=[dataclasses.replace(p, reproduce=f"LAB_NAME=student07 {p.reproduce}")
                                              for p in run.probes])
     assert run_table.hint(named) == f"run a row again: LAB_NAME=student07 {run.probes[0].reproduce}"
+
+
+@pytest.mark.parametrize("width", (80, 100, 120, 160))
+def test_the_goal_column_marks_each_probe_and_the_notes_name_what_breaks_it(width):
+    run = judged(recorded("method1"))
+    run.probes[4] = dataclasses.replace(run.probes[4], actual=Outcome.DELIVERED, goal_met=False, ok=False)
+    run.goal = {"id": "note", "met": False, "broken": ["direct-inbound"], "outside": ["relay-from-trusted"]}
+    table = rows(run, render(run_table.table(run), width))
+    assert "NO" in " ".join(table["direct-inbound"]).split()
+    assert "-" in " ".join(table["relay-from-trusted"]).split()
+    assert all("yes" in " ".join(table[p.probe]).split() for p in run.probes if p.goal_met)
+    notes = [n.rstrip() for n in render(goal_view.view(run), width)]
+    text = " ".join(n.strip() for n in notes)
+    assert "goal BROKEN by direct-inbound" in text
+    assert "direct-inbound: delivered, but the goal wants refused, auth-failed, rejected, deferred or quarantined" in text
+    assert "outside the goal: relay-from-trusted relayed - the trusted MX may relay to any destination" in text
+    assert "two different questions" in text  # the legend: expected and goal are not the same question
+    assert all(cell_len(n) <= width for n in notes)
+
+
+@pytest.mark.parametrize("width", (80, 120))
+def test_japanese_headings(monkeypatch, width):
+    monkeypatch.setenv("LAB_LANG", "ja")
+    run = judged(recorded("method2"))
+    lines = render(run_table.table(run), width)
+    header = next(line for line in lines if line.startswith("プローブ"))
+    assert "期待" in header and "目標" in header
+    assert all(cell_len(line.rstrip()) <= width for line in lines)
+    assert all(len(mine) <= 2 for mine in rows(run, lines).values())
+    assert "○" in " ".join(rows(run, lines)["direct-inbound"]) and "－" in " ".join(rows(run, lines)["relay-from-trusted"])

@@ -140,3 +140,27 @@ def test_verify_exits_1_when_a_row_mismatches(lab_dir, monkeypatch, capsys):
     assert cli.main(["verify", "method1", "method1"]) == 1
     last = capsys.readouterr().out.strip().splitlines()[-2]
     assert last.startswith("verify: 2 variants, 16 probes, 2 MISMATCHES in method1, method1; ")
+
+
+def test_verify_says_which_variants_meet_the_goal_and_which_break_it(lab_dir, scenarios, monkeypatch, capsys):
+    from lab.model import goal
+    from lab.model.outcomes import Outcome
+
+    real = verify.run_variant
+
+    def judged(variant, s, on_probe=None):
+        run = real(variant, s, on_probe)
+        if variant == "gamma":  # direct mail from outside delivered: the goal is lost, as expected or not
+            run = dataclasses.replace(run, probes=[dataclasses.replace(p, actual=Outcome.DELIVERED)
+                                                   if p.probe == "direct-inbound" else p for p in run.probes])
+        goal.judge_run(run)
+        return run
+
+    monkeypatch.setattr(verify, "run_variant", judged)
+    (scenarios / "beta.yaml").unlink()
+    cli.main(["verify"])
+    lines = capsys.readouterr().out.strip().splitlines()
+    assert lines[-3] == "goal: met by 1 (alpha); BROKEN by 1 (gamma (direct-inbound))"
+    assert any(line.startswith("gamma: 8 probes in") and line.endswith("goal BROKEN by direct-inbound -> "
+                                                                         "results/smtplab/gamma.json") for line in lines)
+    assert "✗ direct-inbound: delivered, but the goal wants refused, auth-failed, rejected, deferred or" in "\n".join(lines)

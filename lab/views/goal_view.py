@@ -1,0 +1,90 @@
+"""A run against the note's goal, for the terminal: the verdict in one line, each probe that
+breaks the goal with what the goal wants and why (the note's words, lab/goal.yaml), the
+findings outside the goal listed apart, and the legend - "as the server does" (expected =
+actual) and "meets the goal" are two different questions. Reads the run (its `goal` and
+`goal_met`) and the goal file's texts, nothing else."""
+
+from __future__ import annotations
+
+from rich.console import Group
+from rich.table import Table
+from rich.text import Text
+
+from lab.model import goal as goals
+from lab.model.results import RunResult
+from lab.views import lang
+
+BROKEN, OUTSIDE = "✗", "·"  # marks of a note's first line
+
+
+def wanted(outcomes, language: str) -> str:
+    """The outcomes a clause allows, as a reader says them."""
+    words = [str(o) for o in outcomes]
+    if language == "ja":
+        return "、".join(words) + (" のいずれか" if len(words) > 1 else "")
+    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " or " + words[-1]
+
+
+def verdict(run: RunResult, language: str | None = None) -> str:
+    """'goal met' / 'goal BROKEN by direct-inbound' ('' for a run never judged)."""
+    language = language or lang.current()
+    if run.goal is None:
+        return ""
+    if run.goal["met"]:
+        return lang.t("goal met", language)
+    if language == "ja":
+        return f"目標を破っている: {', '.join(run.goal['broken'])}"
+    return f"goal BROKEN by {', '.join(run.goal['broken'])}"
+
+
+def lines(run: RunResult, language: str | None = None) -> list[tuple[int, Text]]:
+    """(indent, text) for each note: the verdict, the probes breaking the goal, the findings
+    outside it, the legend."""
+    language = language or lang.current()
+    if run.goal is None:
+        return []
+    g = goals.note()
+    out = [(0, Text(verdict(run, language), style="bold green" if run.goal["met"] else "bold red"))]
+    for p in run.probes:
+        clause = g.clause(p.probe)
+        if p.goal_met is False and clause is not None:
+            why = clause.why_ja if language == "ja" else clause.why
+            if language == "ja":
+                said = f"{p.probe}: {p.actual}。目標が求めるのは {wanted(clause.meets, language)}（{why}）"
+            else:
+                said = f"{p.probe}: {p.actual}, but the goal wants {wanted(clause.meets, language)} ({why})"
+            out.append((0, Text(f"{BROKEN} ", style="bold red") + Text(said, style="red")))
+    for p in run.probes:
+        clause = g.clause(p.probe)
+        if p.goal_met is None and clause is not None:
+            found = clause.finding(p.actual, language) or (clause.why_ja if language == "ja" else clause.why)
+            head = f"{lang.t('outside the goal', language)}: {p.probe} {p.actual}"
+            out.append((0, Text(f"{OUTSIDE} ") + Text(f"{head}{'：' if language == 'ja' else ' - '}{found}")))
+    out.append((0, Text(lang.t("legend", language), style="dim")))
+    return out
+
+
+def view(run: RunResult, language: str | None = None) -> Group:
+    """The notes for a terminal, a note's wrapped lines under its text, past its mark."""
+    def hanging(text: Text):
+        if text.plain[:2] not in (f"{BROKEN} ", f"{OUTSIDE} "):
+            return text
+        grid = Table.grid()
+        grid.add_column(no_wrap=True)
+        grid.add_column()
+        grid.add_row(text[:2], text[2:])
+        return grid
+    return Group(*(hanging(text) for _, text in lines(run, language)))
+
+
+def overall(runs: list[RunResult], language: str | None = None) -> str:
+    """One line over several variants: which meet the goal, which break it and by what."""
+    language = language or lang.current()
+    judged = [r for r in runs if r.goal is not None]
+    met = [r.variant for r in judged if r.goal["met"]]
+    broken = [f"{r.variant} ({', '.join(r.goal['broken'])})" for r in judged if not r.goal["met"]]
+    if language == "ja":
+        return (f"目標: 満たす {len(met)} 件（{', '.join(met) or 'なし'}）、"
+                f"破っている {len(broken)} 件（{', '.join(broken) or 'なし'}）")
+    return (f"goal: met by {len(met)} ({', '.join(met) or 'none'}); "
+            f"BROKEN by {len(broken)} ({', '.join(broken) or 'none'})")
