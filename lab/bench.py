@@ -20,6 +20,7 @@ from datetime import datetime, timezone
 from lab.runtime import engine
 from lab.runtime import images
 from lab.runtime import lifecycle
+from lab.runtime import subnets
 from lab.model import scenario
 from lab import servers
 from lab.model import settings
@@ -92,7 +93,7 @@ def main(argv=None) -> int:
     parser.add_argument("--trace-only", action="store_true", help="only the restriction trace's cost, on the "
                         "running lab (kept in bench.json beside the numbers of the last full run)")
     args = parser.parse_args(argv)
-    s = settings.load()
+    s = subnets.resolve(settings.load())
     topo = topology.load(s)
     report = {"schema": 1, "lab": s.name, "started": datetime.now(timezone.utc).isoformat(timespec="seconds"),
               "machine": {"cpus": __import__("os").cpu_count(), "python": platform.python_version()}}
@@ -109,7 +110,9 @@ def main(argv=None) -> int:
         for tag in [images.tag(s, n) for n in images.folders(s)] + [s.base_image]:
             subprocess.run(["docker", "rmi", "-f", tag], capture_output=True)
         report["cold_build_seconds"], _ = timed(images.build_all, s, quiet)
-    report["warm_lab_up_seconds"], _ = timed(lifecycle.up, s, quiet)
+    report["warm_lab_up_seconds"], up = timed(lifecycle.up, s, quiet)
+    s = up.settings  # a named lab's subnets are allocated anew after the down
+    topo = topology.load(s)
     report["memory"] = memory(s)
     report["image_sizes_mib"] = image_sizes(s)
     verify.apply_variant("baseline", s, quiet)

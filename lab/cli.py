@@ -6,10 +6,16 @@ import argparse
 import os
 import sys
 
-from lab.runtime import hostexec, lifecycle
+from lab.runtime import hostexec, lifecycle, subnets
 from lab.views import lab_screen as render
 from lab.model import settings
 from lab.errors import LabError
+
+def _settings() -> settings.Settings:
+    """This command's lab (LAB_NAME, ...) with the subnets its networks really have (a named
+    lab's are allocated when it comes up: lab.runtime.subnets)."""
+    return subnets.resolve(settings.load())
+
 
 # where each host keeps its logs (make logs-<host>)
 LOG_FILES = {
@@ -25,7 +31,7 @@ def cmd_up(args) -> int:
     from lab.runtime import images
     from lab.views import progress
 
-    s = settings.load()
+    s = _settings()
     with progress.Line(render.console) as line:
         line.update("images: checking")
         result = lifecycle.up(s, on_build=line.images(len(images.folders(s))))
@@ -57,7 +63,7 @@ def cmd_build(args) -> int:
     from lab.runtime import images
     from lab.views import progress
 
-    s = settings.load()
+    s = _settings()
     with progress.Line(render.console) as line:
         line.update("images: checking")
         builds = images.build_all(s, on_build=line.images(len(images.folders(s))))
@@ -70,7 +76,7 @@ def cmd_list(args) -> int:
     from lab.model import scenario
     from lab.model import topology
 
-    good, broken = scenario.check_all(topology.load(settings.load()))
+    good, broken = scenario.check_all(topology.load(_settings()))
     for s in good:
         print(f"{s.id:24} {s.server:9} {s.title}")
     for line in broken:
@@ -82,7 +88,7 @@ def cmd_show(args) -> int:
     from lab.model import scenario
     from lab.model import topology
 
-    topo = topology.load(settings.load())
+    topo = topology.load(_settings())
     s = scenario.find(args.variant, topo).rendered(topo)
     print(f"{s.id} ({s.server}): {s.title}\nsource: {s.source}\n")
     for key, text in (("main.cf, from the note", s.postconf), ("main.cf, the lab's own lines", s.postconf_lab)):
@@ -109,7 +115,7 @@ def cmd_verify(args) -> int:
     from lab.views.run_table import hint, markdown, notes_view, overall, summary, table
 
     start = time.monotonic()
-    s = settings.load()
+    s = _settings()
     topo = topology.load(s)
     if args.variants:  # every named one checked before anything is applied (a broken one raises)
         for variant in args.variants:
@@ -154,7 +160,7 @@ def cmd_verify(args) -> int:
 def cmd_apply(args) -> int:
     from lab.verify import variant as verify
 
-    s = settings.load()
+    s = _settings()
     print(f"applied {verify.apply_variant(args.variant, s)}; try it by hand: {s.command('make shell-outside')}")
     return 0
 
@@ -167,7 +173,7 @@ def cmd_probe(args) -> int:
     from lab.verify.probe_run import run_probe, trace_peers
     from lab.views.trace_view import trace_lines
 
-    s = settings.load()
+    s = _settings()
     topo = topology.load(s)
     probes = scenario.load_probes(hosts=set(topo.hosts))
     if args.probe not in probes:
@@ -208,7 +214,7 @@ def cmd_trace(args) -> int:
     from lab.model import results
     from lab.views.trace_view import run_traces
 
-    s = settings.load()
+    s = _settings()
     try:
         run = results.load(args.variant, s)
     except FileNotFoundError:
@@ -224,7 +230,7 @@ def cmd_trace(args) -> int:
 def cmd_report(args) -> int:
     from lab.views import report
 
-    s = settings.load()
+    s = _settings()
     path, count = report.write(s)
     print(f"lab {s.name}: {count} variants -> {path.relative_to(s.root)}")
     return 0
@@ -233,12 +239,12 @@ def cmd_report(args) -> int:
 def cmd_publish(args) -> int:
     from lab.runtime import publish
 
-    publish.run(settings.load(), args.forwards)
+    publish.run(_settings(), args.forwards)
     return 0
 
 
 def _exec(host: str, argv: list[str]) -> int:
-    c = hostexec.container(settings.load(), host)
+    c = hostexec.container(_settings(), host)
     tty = ["-t"] if sys.stdin.isatty() and sys.stdout.isatty() else []
     os.execvp("docker", ["docker", "exec", "-i", *tty, c.name, *argv])
 
@@ -250,7 +256,7 @@ def cmd_shell(args) -> int:
 def cmd_logs(args) -> int:
     files = LOG_FILES.get(args.host)
     if files is None:
-        c = hostexec.container(settings.load(), args.host)
+        c = hostexec.container(_settings(), args.host)
         os.execvp("docker", ["docker", "logs", *(["-f"] if args.follow else []), c.name])
     tail = f"tail -n 200 {'-F' if args.follow else ''} {files}"
     return _exec(args.host, ["sh", "-c", tail])

@@ -11,6 +11,7 @@ os.environ.setdefault("TESTCONTAINERS_RYUK_DISABLED", "true")  # its image canno
 
 from lab.runtime import engine  # noqa: E402
 from lab.runtime import lifecycle  # noqa: E402
+from lab.runtime import subnets  # noqa: E402
 from lab.model import settings  # noqa: E402
 from lab.errors import LabError  # noqa: E402
 
@@ -25,7 +26,8 @@ def docker_engine():
 
 @pytest.fixture(scope="session")
 def lab_settings():
-    return settings.load()
+    """The lab under test (LAB_NAME), with the subnets its networks have (or will get)."""
+    return subnets.resolve(settings.load())
 
 
 @pytest.fixture(scope="session")

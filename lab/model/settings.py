@@ -1,15 +1,17 @@
 """Lab settings from the environment: the lab's name, its subnets, its images.
 
-`LAB_NAME` picks the compose project (every container and network carries it as a prefix)
-and, unless the subnets are given, shifts them so that several labs can run side by side.
+`LAB_NAME` picks the compose project (every container and network carries it as a prefix).
+The default lab has fixed subnets; any other lab's are allocated when it comes up (a free
+pair, lab.runtime.subnets) and are whatever its networks have while it exists: this module
+takes them as `nets` from the runtime, which asks Docker (the model never does).
+`LAB_INTERNET_NET` / `LAB_LAN_NET` win over both.
 """
 
 from __future__ import annotations
 
 import os
 import re
-import zlib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from lab.errors import LabError
@@ -33,6 +35,26 @@ class Settings:
     # the LAB_* variables this lab was named or moved with (not the defaults): a command the
     # lab prints must carry them, or it would act on another lab
     given: tuple[tuple[str, str], ...] = ()
+    # where the subnets come from: "default" (the default lab's), "given" (LAB_*_NET), "lab"
+    # (the networks the lab has, as Docker says), "free" (a pair free now: the lab is not up;
+    # `up` allocates for real), "unresolved" (a named lab before the runtime asked Docker:
+    # its subnets are placeholders, never to be used)
+    nets_from: str = "default"
+
+    @property
+    def nets_resolved(self) -> bool:
+        return self.nets_from != "unresolved"
+
+    @property
+    def nets_fixed(self) -> bool:
+        """Subnets no allocation may change: the default lab's, or both given."""
+        return self.nets_from in ("default", "given")
+
+    def with_nets(self, internet: str, lan: str, nets_from: str) -> Settings:
+        """These settings with the subnets the runtime resolved; a LAB_*_NET given still wins."""
+        fixed = dict(self.given)
+        return replace(self, internet_net=fixed.get("LAB_INTERNET_NET", internet),
+                       lan_net=fixed.get("LAB_LAN_NET", lan), nets_from=nets_from)
 
     def command(self, command: str) -> str:
         """`command` as a user types it for this lab: 'make verify-method1' for the default
@@ -55,22 +77,6 @@ class Settings:
         }
 
 
-def lab_slot(name: str) -> int:
-    """0 for the default lab; 1..200 for any other name, stable across runs."""
-    if name == DEFAULT_NAME:
-        return 0
-    return 1 + zlib.crc32(name.encode()) % 200
-
-
-def default_nets(name: str) -> tuple[str, str]:
-    slot = lab_slot(name)
-    if slot == 0:
-        return DEFAULT_INTERNET_NET, DEFAULT_LAN_NET
-    # Other labs leave the documentation range (it has only one /24 we may use here)
-    # for the shared address space, one /24 per lab, and shift the LAN the same way.
-    return f"100.64.{slot}", f"10.77.{slot}"
-
-
 def _check_net(variable: str, value: str) -> str:
     match = _NET_RE.match(value)
     if not match or any(int(octet) > 255 for octet in match.groups()):
@@ -80,15 +86,26 @@ def _check_net(variable: str, value: str) -> str:
     return value
 
 
-def load(environ: dict[str, str] | None = None) -> Settings:
+def load(environ: dict[str, str] | None = None, nets: tuple[str, str] | None = None,
+         nets_from: str = "lab") -> Settings:
+    """The lab's settings from the environment (LAB_NAME, LAB_INTERNET_NET, ...). nets: the
+    subnets the runtime found for a named lab (nets_from says how: "lab" or "free"); without
+    them a named lab's subnets are "unresolved" (lab.runtime.subnets.resolve fills them in)."""
     env = os.environ if environ is None else environ
     name = env.get("LAB_NAME") or DEFAULT_NAME
     if not _NAME_RE.match(name):
         raise LabError(f"LAB_NAME={name!r}: use lower-case letters, digits, '-' or '_' (at most 31)")
-    internet, lan = default_nets(name)
+    if name == DEFAULT_NAME:
+        (internet, lan), source = (DEFAULT_INTERNET_NET, DEFAULT_LAN_NET), "default"
+    elif nets:
+        (internet, lan), source = nets, nets_from
+    else:  # placeholders until the runtime resolves them
+        (internet, lan), source = (DEFAULT_INTERNET_NET, DEFAULT_LAN_NET), "unresolved"
+    if env.get("LAB_INTERNET_NET") and env.get("LAB_LAN_NET"):
+        source = "given"
     internet = _check_net("LAB_INTERNET_NET", env.get("LAB_INTERNET_NET") or internet)
     lan = _check_net("LAB_LAN_NET", env.get("LAB_LAN_NET") or lan)
-    if internet == lan:
+    if internet == lan and source != "unresolved":
         raise LabError(f"LAB_INTERNET_NET and LAB_LAN_NET are both {internet}: they must differ")
     given = tuple((k, env[k]) for k in ("LAB_NAME", "LAB_INTERNET_NET", "LAB_LAN_NET", "BASE_IMAGE", "LAB_IMAGE_PREFIX")
                   if env.get(k) and not (k == "LAB_NAME" and env[k] == DEFAULT_NAME))
@@ -99,4 +116,6 @@ def load(environ: dict[str, str] | None = None) -> Settings:
         lan_net=lan,
         base_image=env.get("BASE_IMAGE") or "debian:bookworm-slim",
         image_prefix=env.get("LAB_IMAGE_PREFIX") or "smtplab",
+        nets_from=source,
     )
+

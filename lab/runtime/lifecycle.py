@@ -12,6 +12,7 @@ from lab.runtime import compose
 from lab.runtime import engine
 from lab.runtime import images
 from lab.runtime import network_check
+from lab.runtime import subnets
 from lab.model import topology
 from lab import waiting
 from lab.errors import ComposeFailed, LabError, Unhealthy
@@ -147,27 +148,42 @@ def heal(settings: Settings, runner: compose.Compose, hosts: list[str], say=prin
     runner.run("up", "-d", "--no-build", "--force-recreate", *hosts, capture=True)
 
 
-def up(settings: Settings | None = None, say=print, on_build=None) -> UpResult:
+def up(settings: Settings | None = None, say=print, on_build=None, build: bool = True,
+       labels: dict[str, str] | None = None) -> UpResult:
     """Build what changed, start what is missing or stopped, restart what is unhealthy, and
     wait until every host is healthy. A lab that did not exist before and fails to come up
-    is removed again; a running lab that cannot be healed is left as it is, for inspection."""
+    is removed again; a running lab that cannot be healed is left as it is, for inspection.
+    A new named lab gets a free pair of subnets (subnets.reserve), a lab that exists keeps
+    its own. build=False: the images are known to be built (a class brings many labs up);
+    labels: put on the lab's networks when they are created (e.g. the class it belongs to)."""
     start = time.monotonic()
     settings = settings or load()
-    topo = topology.load(settings)
     engine.client()
-    runner = compose_for(settings, topo)
-    network_check.check(settings.name, {f"LAB_{n.upper()}_NET": s for n, s in topo.networks.items()})
-    builds = images.build_all(settings, say, on_build=on_build)  # on_build: see images.build_all
+    if settings.nets_fixed:  # a collision named before the build, not after it
+        topo = topology.load(settings)
+        network_check.check(settings.name, {f"LAB_{n.upper()}_NET": s for n, s in topo.networks.items()})
+    builds = images.build_all(settings, say, on_build=on_build) if build else []  # on_build: see images.build_all
     existed = bool(engine.project_containers(settings.name))
+    try:
+        settings = subnets.reserve(settings, labels)
+        topo = topology.load(settings)
+        runner = compose_for(settings, topo)
+    except LabError:
+        if not existed:
+            down(settings)
+        raise
     for attempt in (1, 2):
         try:
             runner.run("up", "-d", "--no-build", "--remove-orphans", capture=True)
             break
         except ComposeFailed as exc:
-            if existed or attempt == 2:
+            if existed:
                 raise
-            down(settings)  # e.g. a network left by a crash: remove what carries our name, once
+            down(settings)  # e.g. a container left by a crash: remove what carries our name, once
+            if attempt == 2:
+                raise
             say(f"lab {settings.name}: starting failed ({exc}); removed the leftovers, trying once more")
+            subnets.create_networks(settings, labels)
     try:
         hosts = wait_healthy(settings, len(topo.hosts), heal_once=lambda sick: heal(settings, runner, sick, say))
     except Unhealthy:
@@ -197,5 +213,5 @@ def down(settings: Settings | None = None) -> DownResult:
 
 
 def status(settings: Settings | None = None) -> StatusResult:
-    settings = settings or load()
+    settings = subnets.resolve(settings or load())
     return StatusResult(settings, topology.load(settings), host_states(settings))

@@ -11,21 +11,22 @@ from lab import servers
 from lab.model import goal, results, scenario, topology
 from lab.model.scenario import Scenario
 from lab.model.settings import Settings, load
-from lab.runtime import hostexec, lifecycle
+from lab.runtime import hostexec, lifecycle, subnets
 from lab.verify.probe_run import run_probe, trace_peers
 
 
-def ensure_running(settings: Settings, say=print) -> None:
+def ensure_running(settings: Settings, say=print) -> Settings:
     """Every host up and healthy, healed if need be - except that a server under test which
-    runs but does not serve is left to apply(), which restarts it (its last variant broke it)."""
+    runs but does not serve is left to apply(), which restarts it (its last variant broke it).
+    Returns the settings as the lab runs (a lab started here gets its subnets now)."""
     topo = topology.load(settings)
     status = lifecycle.status(settings)
     fine = [h for h in status.hosts
             if h.health == "healthy" or (h.name in topo.under_test and h.state == "running")]
     if len(fine) == len(topo.hosts):
-        return
+        return status.settings
     say(f"lab {settings.name} is " + ("not all healthy: healing it" if status.hosts else "not running: starting it"))
-    lifecycle.up(settings, say)
+    return lifecycle.up(settings, say).settings
 
 
 def reset_helpers(settings: Settings, topo: topology.Topology) -> None:
@@ -42,10 +43,12 @@ def run_variant(variant: str | Scenario, settings: Settings | None = None, say=p
     own configuration, `lab try`). on_probe(probe id, index, how many) is called as each probe
     starts (a progress display); trace: record every probe's restriction trace (False: the
     servers stay quiet; each probe's trace_note says so)."""
-    settings = settings or load()
+    settings = subnets.resolve(settings or load())
+    if not isinstance(variant, Scenario):  # a bad variant is named before anything starts
+        scenario.find(variant, topology.load(settings))
+    settings = ensure_running(settings, say)  # a lab started now has its subnets from now on
     topo = topology.load(settings)
     chosen: Scenario = (variant if isinstance(variant, Scenario) else scenario.find(variant, topo)).rendered(topo)
-    ensure_running(settings, say)
     started_at = datetime.now(timezone.utc).isoformat(timespec="seconds")
     start = time.monotonic()
     server = servers.adapter(chosen.server, settings, topo)
@@ -72,10 +75,11 @@ def run_variant(variant: str | Scenario, settings: Settings | None = None, say=p
 
 
 def apply_variant(variant: str, settings: Settings | None = None, say=print) -> str:
-    settings = settings or load()
+    settings = subnets.resolve(settings or load())
+    scenario.find(variant, topology.load(settings))
+    settings = ensure_running(settings, say)
     topo = topology.load(settings)
     chosen = scenario.find(variant, topo).rendered(topo)
-    ensure_running(settings, say)
     reset_helpers(settings, topo)
     servers.adapter(chosen.server, settings, topo).apply(chosen)
     return chosen.id

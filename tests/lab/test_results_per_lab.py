@@ -30,7 +30,7 @@ def other_lab(running_lab, lab_settings):
     other = settings.load({"LAB_NAME": "student08" if lab_settings.name != "student08" else "student07"})
     was_running = lifecycle.status(other).running
     try:
-        lifecycle.up(other, say=print)
+        other = lifecycle.up(other, say=print).settings  # its subnets, as allocated
     except LabError as exc:
         pytest.fail(str(exc), pytrace=False)
     yield other

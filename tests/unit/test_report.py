@@ -41,7 +41,8 @@ def test_report_shows_the_mail_log_claim_beside_a_quarantined_fate():
 
 def test_each_lab_reports_its_own_runs_with_its_own_topology(tmp_path):
     shutil.copy(settings.ROOT / "compose.yaml", tmp_path)  # a checkout in tmp_path
-    labs = [dataclasses.replace(settings.load({"LAB_NAME": name}), root=tmp_path) for name in ("student07", "student08")]
+    labs = [dataclasses.replace(settings.load({"LAB_NAME": name}, nets=nets), root=tmp_path)
+            for name, nets in (("student07", ("100.64.1", "10.77.1")), ("student08", ("100.64.2", "10.77.2")))]
     outside = {s.name: topology.load(s).hosts["outside"].address for s in labs}
     for s in labs:
         p = probe("direct-inbound", "rejected", "rejected", seen=None)

@@ -55,7 +55,8 @@ def test_json_contract_keys_and_version(tmp_path):
 
 
 def test_each_lab_has_its_own_results_and_history_names_never_collide(tmp_path):
-    labs = [lab_settings(tmp_path, LAB_NAME=name) for name in ("student07", "student08")]
+    labs = [dataclasses.replace(settings.load({"LAB_NAME": name}, nets=nets), root=tmp_path)
+            for name, nets in (("student07", ("100.64.1", "10.77.1")), ("student08", ("100.64.2", "10.77.2")))]
     runs = {s.name: run(probe("direct-inbound", "rejected", "rejected"), lab=results.lab_of(s)) for s in labs}
     # many runs of the same variant, stamped in the same second, from several threads
     threads = [threading.Thread(target=results.save, args=(runs[s.name], s)) for s in labs for _ in range(10)]

@@ -10,16 +10,28 @@ def test_default_lab_uses_the_documentation_range():
     assert s.compose_env()["COMPOSE_PROJECT_NAME"] == "smtplab"
 
 
-def test_another_lab_name_shifts_both_subnets_stably():
-    a, b = settings.load({"LAB_NAME": "student07"}), settings.load({"LAB_NAME": "student08"})
-    assert a.internet_net != "198.51.100" and a.lan_net != "10.77.0"
-    assert (a.internet_net, a.lan_net) != (b.internet_net, b.lan_net)
-    assert settings.load({"LAB_NAME": "student07"}) == a
+def test_a_named_lab_takes_the_subnets_the_runtime_resolved():
+    s = settings.load({"LAB_NAME": "student07"})
+    assert s.nets_from == "unresolved" and not s.nets_resolved  # the model never asks Docker
+    s = settings.load({"LAB_NAME": "student07"}, nets=("100.64.3", "10.77.3"))
+    assert (s.internet_net, s.lan_net, s.nets_from) == ("100.64.3", "10.77.3", "lab")
+    assert s.compose_env()["LAB_LAN_NET"] == "10.77.3"
+    assert s.command("make status") == "LAB_NAME=student07 make status"  # found again by name, not by subnet
+
+
+def test_the_default_lab_keeps_its_subnets_whatever_the_runtime_says():
+    s = settings.load({}, nets=("100.64.3", "10.77.3"))
+    assert (s.internet_net, s.lan_net, s.nets_fixed) == ("198.51.100", "10.77.0", True)
 
 
 def test_explicit_subnets_win():
     s = settings.load({"LAB_NAME": "x1", "LAB_LAN_NET": "10.99.3"})
     assert s.lan_net == "10.99.3"
+    s = settings.load({"LAB_NAME": "x1", "LAB_LAN_NET": "10.99.3"}, nets=("100.64.3", "10.77.3"))
+    assert (s.internet_net, s.lan_net) == ("100.64.3", "10.99.3")
+    assert s.with_nets("100.64.4", "10.77.4", "lab").lan_net == "10.99.3"
+    both = settings.load({"LAB_NAME": "x1", "LAB_INTERNET_NET": "100.70.1", "LAB_LAN_NET": "10.99.3"})
+    assert both.nets_fixed and both.nets_from == "given"
 
 
 @pytest.mark.parametrize(
