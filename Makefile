@@ -12,7 +12,8 @@ export TESTCONTAINERS_RYUK_DISABLED := true
 
 .PHONY: help bootstrap venv build lab-up lab-down status test test-unit clean verify list report bench bench-cold publish \
         $(addprefix shell-,$(HOSTS)) $(addprefix logs-,$(HOSTS)) \
-        $(addprefix verify-,$(VARIANTS)) $(addprefix apply-,$(VARIANTS)) $(addprefix show-,$(VARIANTS))
+        $(addprefix verify-,$(VARIANTS)) $(addprefix apply-,$(VARIANTS)) $(addprefix show-,$(VARIANTS)) \
+        $(addprefix quiz-,$(VARIANTS)) $(addprefix predict-,$(VARIANTS)) $(addprefix grade-,$(VARIANTS)) try diff
 
 # Targets with a name part (verify-method1, shell-outside): GNU Make never applies a pattern
 # rule to a .PHONY target ("Nothing to be done for 'shell-outside'"), so every known name
@@ -75,6 +76,34 @@ $(addprefix show-,$(VARIANTS)): show-%: $(STAMP)
 
 show-%: $(STAMP) ## show-<variant>: its configuration, expected outcomes and lesson (e.g. make show-method1)
 	@$(LAB) show $*
+
+# teaching: read a variant as a quiz, predict, run, grade the prediction, compare two variants,
+# try one's own configuration against the note's goal (README: "Teaching with it")
+$(addprefix quiz-,$(VARIANTS)): quiz-%: $(STAMP)
+	@$(LAB) show $* --quiz
+
+quiz-%: $(STAMP) ## quiz-<variant>: its configuration and probes, no expected outcomes, no lesson (e.g. make quiz-method1)
+	@$(LAB) show $* --quiz
+
+$(addprefix predict-,$(VARIANTS)): predict-%: $(STAMP)
+	@$(LAB) predict $* $(if $(SHEET),--out $(SHEET))
+
+predict-%: $(STAMP) ## predict-<variant>: write a prediction sheet to fill in (results/<lab>/sheets/<variant>.yaml; SHEET=: elsewhere)
+	@$(LAB) predict $* $(if $(SHEET),--out $(SHEET))
+
+$(addprefix grade-,$(VARIANTS)): grade-%: bootstrap $(STAMP)
+	@$(LAB) grade $* $(SHEET) $(if $(RUN),--run)
+
+grade-%: $(STAMP) ## grade-<variant> [SHEET=file]: grade the sheet against this lab's latest run (RUN=1: run it again first)
+	@$(LAB) grade $* $(SHEET) $(if $(RUN),--run)
+
+diff: bootstrap $(STAMP) ## diff A=<variant> B=<variant>: the probes whose outcome differs, beside the configuration lines that differ
+	@if [ -z "$(A)" ] || [ -z "$(B)" ]; then echo "make diff A=<variant> B=<variant>, e.g. make diff A=method1 B=method1-addendum" >&2; exit 2; fi
+	@$(LAB) diff $(A) $(B) $(if $(RUN),--run)
+
+try: bootstrap $(STAMP) ## try FILE=<main.cf fragment> [SERVER=sendmail]: apply one's own configuration, run every probe, judge it against the note's goal
+	@if [ -z "$(FILE)" ]; then echo "make try FILE=<a main.cf fragment> [SERVER=sendmail], e.g. make try FILE=my-main.cf" >&2; exit 2; fi
+	@$(LAB) try $(FILE) $(if $(SERVER),--server $(SERVER))
 
 report: $(STAMP) ## this lab's runs on one self-contained HTML page (results/<lab>/report.html): topology, matrices, configs, transcripts
 	$(LAB) report

@@ -88,6 +88,10 @@ def cmd_show(args) -> int:
     from lab.model import scenario
     from lab.model import topology
 
+    if args.quiz:  # the configuration and the probes, no expectations, no lesson
+        from lab import cli_teach
+        return cli_teach.quiz(args.variant)
+
     topo = topology.load(_settings())
     s = scenario.find(args.variant, topo).rendered(topo)
     print(f"{s.id} ({s.server}): {s.title}\nsource: {s.source}\n")
@@ -111,6 +115,7 @@ def cmd_verify(args) -> int:
     from lab.model import topology
     from lab.verify import variant as verify
     from lab.views import progress
+    from lab.views import goal_view
     from lab.views import goal_view
     from lab.views.run_table import hint, markdown, notes_view, overall, summary, table
 
@@ -147,6 +152,8 @@ def cmd_verify(args) -> int:
             render.console.print()
             runs.append(run)
     if len(runs) > 1:
+        if any(r.goal is not None for r in runs):  # the note's goal: a question apart from the expectations
+            render.console.print(goal_view.overall(runs), style="bold")
         if any(r.goal is not None for r in runs):  # the note's goal: a question apart from the expectations
             render.console.print(goal_view.overall(runs), style="bold")
         render.console.print(overall(runs, time.monotonic() - start, f"{where.relative_to(s.root)}/"),
@@ -275,6 +282,8 @@ def parser() -> argparse.ArgumentParser:
     sub.add_parser("list", help="every variant with its title").set_defaults(func=cmd_list)
     show = sub.add_parser("show", help="a variant's configuration, expected outcomes and lesson")
     show.add_argument("variant")
+    show.add_argument("--quiz", action="store_true", help="the configuration and the probes only: no expected "
+                      "outcomes, no lesson (predict first: make predict-<variant>)")
     show.set_defaults(func=cmd_show)
     ver = sub.add_parser("verify", help="apply variants, run every probe, print and save the table (all if none named)")
     ver.add_argument("variants", nargs="*")
@@ -304,6 +313,8 @@ def parser() -> argparse.ArgumentParser:
     logs.add_argument("host")
     logs.add_argument("-f", "--follow", action="store_true")
     logs.set_defaults(func=cmd_logs)
+    from lab import cli_teach
+    cli_teach.register(sub)  # predict, grade, diff, try
     return p
 
 

@@ -67,7 +67,13 @@ class PostfixServer(Server):
         except LabError as exc:
             raise ConfigRefused(f"{scenario.where}: {exc}") from None
         mark = self.log_mark()
-        self.restart() if broken_before else self.reload()
+        try:
+            self.restart() if broken_before else self.reload()
+        except LabError as exc:  # `postfix reload` itself refused (e.g. inet_interfaces no host has)
+            said = [FATAL.split(line, 1)[-1].strip() for line in self.log_since(mark) if FATAL.search(line)]
+            self.run(f"mkdir -p {UNSERVING.rsplit('/', 1)[0]} && touch {UNSERVING}")
+            raise ConfigRefused(f"{scenario.where}: Postfix does not serve this configuration: "
+                                f"{said[0] if said else exc}") from None
         warnings = self.check_serving(scenario, mark)
         self.set_variant(scenario.id)
         self.traced = bool(trace)

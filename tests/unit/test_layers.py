@@ -16,8 +16,9 @@ LAYERS = [
     ("maillogs: reading what servers wrote", ["lab.maillogs"]),
     ("servers: one adapter per MTA", ["lab.servers"]),
     ("verify: running variants and probes", ["lab.verify"]),
+    ("teach: grades, variant diffs, one's own configuration", ["lab.teach"]),
     ("views: tables, screens, the report", ["lab.views"]),
-    ("front doors", ["lab.cli", "lab.bench", "lab.__main__", "lab"]),
+    ("front doors", ["lab.cli", "lab.cli_teach", "lab.bench", "lab.__main__", "lab"]),
 ]
 
 

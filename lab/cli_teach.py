@@ -1,0 +1,160 @@
+"""The teaching commands: `show --quiz`, `predict`, `grade`, `diff`, `try`. Parse, call the
+core (lab.teach), render (lab.views.teach_view); lab.cli registers them (register())."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from lab.errors import LabError
+from lab.model import results, scenario, settings, sheet, topology
+from lab.views import lab_screen as render
+from lab.views import lang
+
+
+def _settings() -> settings.Settings:
+    """This command's lab, as lab.cli resolves it (a named lab's subnets included)."""
+    from lab import cli
+
+    resolve = getattr(cli, "_settings", None)
+    return resolve() if resolve else settings.load()
+
+
+def runner(s: settings.Settings):
+    """run_now(variant) for lab.teach.runs.obtain: apply and probe it as `make verify-<variant>`
+    does (progress line, table, goal verdict), save it in results/<lab>/ with its Markdown."""
+    def run_now(variant: str):
+        from lab.verify import variant as verify
+        from lab.views import goal_view, progress
+        from lab.views.run_table import markdown, table
+
+        with progress.Line(render.console) as line:
+            line.update(f"{variant}: applying")
+            run = verify.run_variant(variant, s, on_probe=line.probes(variant))
+        path = results.save(run, s)
+        path.with_suffix(".md").write_text(markdown(run))
+        render.console.print(table(run))
+        render.console.print(goal_view.view(run))
+        return run, path
+    return run_now
+
+
+def quiz(variant: str) -> int:
+    from lab.views import teach_view
+
+    s = _settings()
+    topo = topology.load(s)
+    chosen = scenario.find(variant, topo).rendered(topo)
+    print(teach_view.quiz(chosen, topo, {"predict": s.command(f"make predict-{chosen.id}")}, lang.current()), end="")
+    return 0
+
+
+def cmd_predict(args) -> int:
+    from lab.views.teach_view import route
+
+    s = _settings()
+    topo = topology.load(s)
+    chosen = scenario.find(args.variant, topo)
+    path = Path(args.out) if args.out else sheet.path_for(results.results_dir(s), chosen.id)
+    shown = path.relative_to(s.root) if path.resolve().is_relative_to(s.root) else path
+    grade = s.command(f"make grade-{chosen.id}" + (f" SHEET={shown}" if args.out else ""))
+    if path.exists() and not args.force:
+        print(f"{shown} is already there (kept: fill it in, then '{grade}'; --force writes an empty one)")
+        return 0
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(sheet.text(chosen, s.command(f"make quiz-{chosen.id}"), grade,
+                               {p.id: route(p, chosen.server) for p in chosen.probes}, lang.current()))
+    print(f"prediction sheet for {chosen.id}: {shown}\nfill it in (one outcome a probe), then: {grade}")
+    return 0
+
+
+def cmd_grade(args) -> int:
+    from lab.teach import grade, runs
+    from lab.views import teach_view
+
+    s = _settings()
+    topo = topology.load(s)
+    chosen = scenario.find(args.variant, topo)
+    path = Path(args.sheet) if args.sheet else sheet.path_for(results.results_dir(s), chosen.id)
+    if not path.exists():
+        raise LabError(f"{path}: no such prediction sheet (write one: '{s.command(f'make predict-{chosen.id}')}')")
+    predicted = sheet.read(path, chosen)  # a bad sheet stops here, before anything runs
+    run, source = runs.obtain(chosen, s, runner(s), fresh=args.run)
+    language = lang.current()
+    graded = grade.grade(chosen, predicted, run, source, path, language)
+    for line in teach_view.grade(graded, s.root, language):
+        render.console.print(line)
+    saved = grade.save(graded)
+    print(f"grade -> {saved.relative_to(s.root) if saved.resolve().is_relative_to(s.root) else saved}")
+    return 0
+
+
+def cmd_diff(args) -> int:
+    from lab.teach import diff, runs
+    from lab.views import teach_view
+
+    s = _settings()
+    topo = topology.load(s)
+    chosen = [scenario.find(v, topo) for v in (args.a, args.b)]  # both checked before anything runs
+    found = [runs.obtain(c, s, runner(s), fresh=args.run) for c in chosen]
+    language = lang.current()
+    sources = [f"{run.variant}: {source.describe(s.root, lang=language)}" for run, source in found]
+    for line in teach_view.diff(diff.compare(found[0][0], found[1][0]), sources, language):
+        render.console.print(line)
+    return 0
+
+
+def cmd_try(args) -> int:
+    from lab.teach import tryout
+    from lab.verify import variant as verify
+    from lab.views import progress, teach_view
+
+    s = _settings()
+    topo = topology.load(s)
+    files = {}
+    for spec in args.file or []:
+        dest, sep, source = spec.partition("=")
+        if not sep:
+            raise LabError(f"--file {spec}: give DEST=SOURCE, e.g. --file /etc/postfix/access=my-access")
+        files[dest] = Path(source)
+    own = tryout.scenario(Path(args.config), args.server, topo, files)
+    try:
+        with progress.Line(render.console) as line:
+            line.update(f"{own.id}: applying")
+            run = tryout.judge(verify.run_variant(own, s, on_probe=line.probes(own.id)))
+    except LabError as exc:  # the server's own complaint, naming the file (Postfix's adapter names it already)
+        if str(own.where) in str(exc):
+            raise
+        raise type(exc)(f"{own.where}: {own.server} refused it: {exc}") from None
+    path = tryout.save(run, s)
+    render.console.print(teach_view.tried(run, render.console, lang.current()))
+    print(f"-> {path.relative_to(s.root)}")
+    return 0
+
+
+def register(sub) -> None:
+    """Add the teaching commands to lab.cli's subcommands."""
+    pre = sub.add_parser("predict", help="write a prediction sheet for a variant (results/<lab>/sheets/<variant>.yaml)")
+    pre.add_argument("variant")
+    pre.add_argument("--out", help="write it here instead")
+    pre.add_argument("--force", action="store_true", help="write an empty sheet over one already there")
+    pre.set_defaults(func=cmd_predict)
+    gra = sub.add_parser("grade", help="grade a prediction sheet against this lab's latest run of the variant "
+                         "(run it if there is none): N/M, and why each wrong cell is wrong")
+    gra.add_argument("variant")
+    gra.add_argument("sheet", nargs="?", help="default: results/<lab>/sheets/<variant>.yaml")
+    gra.add_argument("--run", action="store_true", help="run the variant again first")
+    gra.set_defaults(func=cmd_grade)
+    dif = sub.add_parser("diff", help="two variants: the probes whose outcome differs, beside the configuration "
+                         "lines that differ (runs what this lab has not run yet)")
+    dif.add_argument("a")
+    dif.add_argument("b")
+    dif.add_argument("--run", action="store_true", help="run both again first")
+    dif.set_defaults(func=cmd_diff)
+    tr = sub.add_parser("try", help="apply one's own main.cf fragment (or sendmail.mc lines), run every probe, "
+                        "and judge it against the note's goal")
+    tr.add_argument("config", help="a main.cf fragment ('name = value' lines; {{relay}} is the trusted relay's "
+                    "address), or sendmail.mc lines with --server sendmail")
+    tr.add_argument("--server", default="postfix", help="postfix (default) or sendmail")
+    tr.add_argument("--file", action="append", metavar="DEST=SOURCE",
+                    help="also write this file on the server, e.g. /etc/postfix/access=my-access (repeatable)")
+    tr.set_defaults(func=cmd_try)
