@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import threading
 import os
 import sys
 
@@ -116,15 +117,13 @@ def cmd_verify(args) -> int:
     from lab.verify import variant as verify
     from lab.views import progress
     from lab.views import goal_view
-    from lab.views import goal_view
     from lab.views.run_table import hint, markdown, notes_view, overall, summary, table
 
     start = time.monotonic()
     s = _settings()
     topo = topology.load(s)
     if args.variants:  # every named one checked before anything is applied (a broken one raises)
-        for variant in args.variants:
-            scenario.find(variant, topo)
+        server_of = {variant: scenario.find(variant, topo).server for variant in args.variants}
         chosen = args.variants
     else:
         good, broken = scenario.check_all(topo)
@@ -135,12 +134,12 @@ def cmd_verify(args) -> int:
                   f"{s.command('make verify-<variant>')})", file=sys.stderr)
             return 2
         chosen = [g.id for g in good]
-    runs, where = [], None
-    with progress.Line(render.console) as line:
-        for n, variant in enumerate(chosen, 1):
-            step = f"[{n}/{len(chosen)}] {variant}" if len(chosen) > 1 else variant
-            line.update(f"{step}: applying")
-            run = verify.run_variant(variant, s, on_probe=line.probes(step))
+        server_of = {g.id: g.server for g in good}
+    runs, where, shown = [], None, threading.Lock()
+
+    def show(run) -> None:  # as each run ends; streams of two servers may end at once
+        nonlocal where
+        with shown:
             path = results.save(run, s)
             path.with_suffix(".md").write_text(markdown(run))
             where = path.parent
@@ -151,9 +150,16 @@ def cmd_verify(args) -> int:
             render.console.print(hint(run), style="dim")
             render.console.print()
             runs.append(run)
+
+    with progress.Line(render.console) as line:
+        if len(chosen) == 1:
+            line.update(f"{chosen[0]}: applying")
+            show(verify.run_variant(chosen[0], s, on_probe=line.probes(chosen[0])))
+        else:  # one stream per server under test, side by side
+            order = {v: n for n, v in enumerate(chosen, 1)}
+            verify.run_all(chosen, s, on_probe_for=lambda v: line.probes(f"[{order[v]}/{len(chosen)}] {v}"),
+                           on_done=show, server_of=server_of)
     if len(runs) > 1:
-        if any(r.goal is not None for r in runs):  # the note's goal: a question apart from the expectations
-            render.console.print(goal_view.overall(runs), style="bold")
         if any(r.goal is not None for r in runs):  # the note's goal: a question apart from the expectations
             render.console.print(goal_view.overall(runs), style="bold")
         render.console.print(overall(runs, time.monotonic() - start, f"{where.relative_to(s.root)}/"),

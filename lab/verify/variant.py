@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timezone
 
 from lab import servers
 from lab.model import goal, results, scenario, topology
-from lab.model.scenario import Scenario
+from lab.model.scenario import Probe, Scenario
 from lab.model.settings import Settings, load
 from lab.runtime import hostexec, lifecycle, subnets
 from lab.verify.probe_run import run_probe, trace_peers
@@ -37,12 +38,26 @@ def reset_helpers(settings: Settings, topo: topology.Topology) -> None:
     hostexec.run(settings, sink.host, f"postsuper -d ALL >/dev/null 2>&1; rm -rf {sink.maildir}/new/* {sink.maildir}/cur/*")
 
 
+def lanes(probes: list[Probe], server_name: str) -> list[list[Probe]]:
+    """The probes split into lanes that can run side by side: one lane per host the server
+    under test sees the probe come from (the client, or the relay for mail through it).
+    Within a lane probes run in turn, so each log window holds one session from that
+    address and the lab never reads another probe's session; POP-before-SMTP probes change
+    what the server allows that address, and they are in its lane too. Plan order is kept."""
+    by_source: dict[str, list[Probe]] = {}
+    for probe in probes:
+        by_source.setdefault(probe.via or probe.client, []).append(probe)
+    return list(by_source.values())
+
+
 def run_variant(variant: str | Scenario, settings: Settings | None = None, say=print, only: str | None = None,
-                on_probe: Callable[[str, int, int], None] | None = None, trace: bool = True) -> results.RunResult:
+                on_probe: Callable[[str, int, int], None] | None = None, trace: bool = True,
+                reset: bool = True) -> results.RunResult:
     """`variant`: an id, a scenario file's path, or a Scenario already loaded (e.g. a student's
     own configuration, `lab try`). on_probe(probe id, index, how many) is called as each probe
     starts (a progress display); trace: record every probe's restriction trace (False: the
-    servers stay quiet; each probe's trace_note says so)."""
+    servers stay quiet; each probe's trace_note says so); reset: empty the relay's queue and
+    the sink first (False when another variant runs at the same time: see run_all)."""
     settings = subnets.resolve(settings or load())
     if not isinstance(variant, Scenario):  # a bad variant is named before anything starts
         scenario.find(variant, topology.load(settings))
@@ -52,18 +67,26 @@ def run_variant(variant: str | Scenario, settings: Settings | None = None, say=p
     started_at = datetime.now(timezone.utc).isoformat(timespec="seconds")
     start = time.monotonic()
     server = servers.adapter(chosen.server, settings, topo)
-    reset_helpers(settings, topo)
+    if reset:
+        reset_helpers(settings, topo)
     probes = [p for p in chosen.probes if only is None or p.id == only]
     # every probe's restriction trace: the server traces the probe clients from the apply on
     config = server.apply(chosen, trace=trace_peers(topo, probes) if trace else ())
-    probe_results = []
-    try:
-        for index, p in enumerate(probes):
+    done: dict[str, results.ProbeResult] = {}
+    started_probes = iter(range(len(probes)))
+
+    def run_lane(lane: list[Probe]) -> None:
+        for p in lane:
             if on_probe:
-                on_probe(p.id, index, len(probes))
-            probe_results.append(run_probe(settings, server, p, chosen.expect.get(p.id)))
+                on_probe(p.id, next(started_probes), len(probes))
+            done[p.id] = run_probe(settings, server, p, chosen.expect.get(p.id))
+
+    try:
+        with ThreadPoolExecutor(max_workers=4) as pool:
+            list(pool.map(run_lane, lanes(probes, server.name)))  # list(): a lane's error is raised here
     finally:
         server.trace_off()
+    probe_results = [done[p.id] for p in probes]
     run = results.RunResult(
         variant=chosen.id, title=chosen.title, server=chosen.server, lab=results.lab_of(settings),
         started=started_at, config=config,
@@ -83,3 +106,32 @@ def apply_variant(variant: str, settings: Settings | None = None, say=print) -> 
     reset_helpers(settings, topo)
     servers.adapter(chosen.server, settings, topo).apply(chosen)
     return chosen.id
+
+
+def run_all(variants: list[str], settings: Settings, say=print, on_probe_for=None, on_done=None,
+            server_of: dict[str, str] | None = None) -> list[results.RunResult]:
+    """Several variants: one stream per server under test, side by side (they are different
+    servers; the relay and the sink are shared, so they are reset once, before both start,
+    and every message is told apart by its token). Within a stream, variants run in turn.
+    on_probe_for(variant) gives run_variant's on_probe; on_done(run) is called as each ends;
+    server_of: each variant's server, when the caller has loaded them already.
+    Returns the runs in the order given."""
+    settings = ensure_running(subnets.resolve(settings), say)
+    topo = topology.load(settings)
+    streams: dict[str, list[str]] = {}
+    for variant in variants:
+        server = (server_of or {}).get(variant) or scenario.find(variant, topo).server
+        streams.setdefault(server, []).append(variant)
+    reset_helpers(settings, topo)
+    finished: dict[str, results.RunResult] = {}
+
+    def stream(names: list[str]) -> None:
+        for name in names:
+            run = run_variant(name, settings, say, on_probe=on_probe_for(name) if on_probe_for else None, reset=False)
+            finished[name] = run
+            if on_done:
+                on_done(run)
+
+    with ThreadPoolExecutor(max_workers=len(streams) or 1) as pool:
+        list(pool.map(stream, streams.values()))
+    return [finished[v] for v in variants]

@@ -66,7 +66,7 @@ def lab_dir(tmp_path, monkeypatch, scenarios):
     monkeypatch.setattr(scenario, "check_all", lambda topo: real_check(topo, scenarios))
     ran = []
 
-    def run_variant(variant, s, on_probe=None):
+    def run_variant(variant, s, say=None, on_probe=None, **_):
         run = run_table_run(variant if (RECORDED / f"{variant}.json").exists() else "method1")
         for i, p in enumerate(run.probes):
             on_probe(p.probe, i, len(run.probes))
@@ -74,6 +74,10 @@ def lab_dir(tmp_path, monkeypatch, scenarios):
         return dataclasses.replace(run, variant=variant, lab=results.lab_of(s))
 
     monkeypatch.setattr(verify, "run_variant", run_variant)
+    # run_all (several variants) checks the lab and resets the relay first: no lab here
+    monkeypatch.setattr(verify, "ensure_running", lambda s, say=print: s)
+    monkeypatch.setattr(verify, "reset_helpers", lambda s, topo: None)
+    monkeypatch.setattr(verify.subnets, "resolve", lambda s: s)
     return ran
 
 
@@ -132,8 +136,8 @@ def test_the_closing_line_names_the_variants_with_mismatches():
 def test_verify_exits_1_when_a_row_mismatches(lab_dir, monkeypatch, capsys):
     real = verify.run_variant
 
-    def wrong(variant, s, on_probe=None):
-        run = real(variant, s, on_probe)
+    def wrong(variant, s, say=None, on_probe=None, **_):
+        run = real(variant, s, on_probe=on_probe)
         return dataclasses.replace(run, probes=[dataclasses.replace(run.probes[0], ok=False), *run.probes[1:]])
 
     monkeypatch.setattr(verify, "run_variant", wrong)
@@ -148,8 +152,8 @@ def test_verify_says_which_variants_meet_the_goal_and_which_break_it(lab_dir, sc
 
     real = verify.run_variant
 
-    def judged(variant, s, on_probe=None):
-        run = real(variant, s, on_probe)
+    def judged(variant, s, say=None, on_probe=None, **_):
+        run = real(variant, s, on_probe=on_probe)
         if variant == "gamma":  # direct mail from outside delivered: the goal is lost, as expected or not
             run = dataclasses.replace(run, probes=[dataclasses.replace(p, actual=Outcome.DELIVERED)
                                                    if p.probe == "direct-inbound" else p for p in run.probes])
