@@ -43,8 +43,8 @@ def test_dracauth_from_outside_is_denied_by_the_allow_list(running_lab, lab_sett
 def test_killing_dracd_mid_run_fails_closed_and_is_reported(running_lab, lab_settings, monkeypatch):
     applied = PostfixServer.apply
 
-    def apply_then_kill_dracd(self, chosen):
-        config = applied(self, chosen)
+    def apply_then_kill_dracd(self, chosen, **options):
+        config = applied(self, chosen, **options)
         self.run("sv -v down dracd")  # runit would restart a killed dracd at once
         return config
 
