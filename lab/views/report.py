@@ -16,6 +16,7 @@ from lab.model import scenario
 from lab.model import settings
 from lab.model import topology
 from lab.errors import LabError
+from lab.views import teach_report
 from lab.views.run_table import lies, said, short_fate
 from lab.views.trace_view import OLD_RUN, groups
 from lab.model.results import RunResult, results_dir
@@ -61,17 +62,19 @@ def load_runs(s: settings.Settings) -> list[RunResult]:
             raise LabError(f"{path}: not a lab result of schema {results.SCHEMA} ({exc})") from None
         if run.lab.get("name") != s.name:
             raise LabError(f"{path}: a run of lab {run.lab.get('name')!r} in lab {s.name!r}'s results")
-        runs.append(run)
+        runs.append(teach_report.complete(run))  # a goal verdict and Japanese texts for older runs
     return sorted(runs, key=lambda r: order.get(r.variant, len(order)))
 
 
-def render(runs: list[RunResult], topo: topology.Topology) -> str:
+def render(runs: list[RunResult], topo: topology.Topology, language: str | None = None) -> str:
+    """The page, in `language` ("en" or "ja"; default LAB_LANG)."""
     env = Environment(loader=PackageLoader("lab.views", "templates"), autoescape=True)
     env.filters.update(short_fate=short_fate, said=said, lies=lies, trace_groups=groups)
     lab = runs[0].lab.get("name", "") if runs else ""
     return env.get_template("report.html.j2").render(
         runs=runs, topo=topo, svg=topology_svg(topo), lab=lab, old_run=OLD_RUN,
         generated=datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        **teach_report.context(runs, language),  # the goal's colours, the matrix, LAB_LANG
     )
 
 
@@ -83,5 +86,7 @@ def write(s: settings.Settings) -> tuple[Path, int]:
         raise LabError(f"{where}/ has no runs yet: run '{s.command('make verify')}' "
                        f"(or one variant, '{s.command('make verify-method1')}') first")
     path = results_dir(s) / "report.html"
-    path.write_text(render(runs, topology.load(s)))
+    topo = topology.load(s)
+    path.write_text(render(runs, topo))
+    teach_report.write_sheets(s, topo)  # beside it: sheets.html, the prediction sheets to print
     return path, len(runs)

@@ -17,7 +17,7 @@ def test_report_is_one_page_with_topology_matrix_config_and_transcripts():
     html = report.render([good, bad], TOPO)
     assert html.count("<svg") == 1 and "postfix.lab.example" in html
     assert 'id="method1"' in html and 'id="method1-misconfigured"' in html
-    assert 'class="bad"' in html and "MISMATCHES" in html and "all outcomes as expected" in html
+    assert 'class="differs"' in html and "MISMATCHES" in html and "all outcomes as expected" in html
     assert "mynetworks = 127.0.0.0/8" in html  # the configuration that produced the table
     assert "&gt; RCPT TO:&lt;x&gt;" in html  # transcripts, escaped
     assert "<script" not in html  # self-contained, nothing to fetch or run

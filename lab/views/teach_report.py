@@ -1,0 +1,151 @@
+"""What the report needs for teaching: every variant's matrix coloured by the note's goal
+(met / broken / not in the goal) with a mark where the outcome differs from the expected,
+the goal's words and findings, the texts in the reader's language (LAB_LANG), and the
+printable prediction sheets (results/<lab>/sheets.html: each variant's probes with empty
+cells, and the all-variants matrix empty)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+
+import yaml
+from jinja2 import Environment, PackageLoader
+from markupsafe import Markup, escape
+
+from lab.errors import LabError
+from lab.model import goal as goals
+from lab.model import prose, scenario
+from lab.model.results import RunResult, results_dir
+from lab.model.sheet import MEANING, PREDICTABLE
+from lab.model.settings import Settings
+from lab.model.topology import Topology
+from lab.views import lang as langs
+from lab.views.goal_view import wanted
+
+# where a long outcome may break in a narrow matrix cell (a soft hyphen shows "-" where it does)
+BREAKS = {"quarantined": "quaran\u00adtined", "delivered": "deliv\u00adered", "auth-failed": "auth-\u200bfailed"}
+
+
+@dataclass(frozen=True)
+class Cell:
+    """One probe of one variant in the matrix."""
+    actual: str
+    expected: str | None
+    goal_met: bool | None
+    differs: bool  # not as expected (or doubted: a warning, a lost message)
+    rule: str | None
+
+    @property
+    def css(self) -> str:
+        goal = "goal-met" if self.goal_met else "goal-broken" if self.goal_met is False else "goal-outside"
+        return goal + (" differs" if self.differs else "")
+
+    @property
+    def mark(self) -> str:
+        return "✓" if self.goal_met else "✗" if self.goal_met is False else "·"
+
+
+def complete(run: RunResult) -> RunResult:
+    """A run recorded before runs carried them gets its goal verdict (from its outcomes) and
+    its Japanese title and lesson (from its scenario file, when it still exists)."""
+    goals.ensure(run)
+    if not (run.title_ja and run.lesson_ja) and run.variant in scenario.ids():
+        try:
+            data = yaml.safe_load((scenario.SCENARIO_DIR / f"{run.variant}.yaml").read_text())
+            run.title_ja = run.title_ja or str(data.get("title_ja") or "")
+            run.lesson_ja = run.lesson_ja or str(data.get("lesson_ja") or "")
+        except (OSError, yaml.YAMLError):
+            pass
+    return run
+
+
+def matrix(runs: list[RunResult]) -> tuple[list[str], dict[str, list[Cell | None]]]:
+    """The probes (in plan order, as first run) and, per probe, each run's cell or None."""
+    probes: list[str] = []
+    for run in runs:
+        complete(run)
+        probes += [p.probe for p in run.probes if p.probe not in probes]
+    rows = {}
+    for probe in probes:
+        rows[probe] = []
+        for run in runs:
+            p = next((p for p in run.probes if p.probe == probe), None)
+            rows[probe].append(None if p is None else Cell(str(p.actual), p.expected and str(p.expected), p.goal_met,
+                                                           not p.ok, p.rule))
+    return probes, rows
+
+
+def short(outcome: str) -> Markup:
+    """An outcome for a narrow cell: whole, with a place to break if the cell needs it."""
+    return Markup(escape(BREAKS.get(outcome, outcome)))
+
+
+def findings(run: RunResult, language: str) -> list[tuple[str, str, str]]:
+    """(probe, outcome, what it means) for each probe the goal says nothing about."""
+    g = goals.note()
+    out = []
+    for p in run.probes:
+        clause = g.clause(p.probe)
+        if p.goal_met is None and clause is not None:
+            out.append((p.probe, str(p.actual), clause.finding(p.actual, language)
+                        or (clause.why_ja if language == "ja" else clause.why)))
+    return out
+
+
+def broken(run: RunResult, language: str) -> list[tuple[str, str, str, str]]:
+    """(probe, outcome, the outcomes the goal wants, why) for each probe breaking the goal."""
+    g = goals.note()
+    out = []
+    for p in run.probes:
+        clause = g.clause(p.probe)
+        if p.goal_met is False and clause is not None:
+            out.append((p.probe, str(p.actual), wanted(clause.meets, language),
+                        clause.why_ja if language == "ja" else clause.why))
+    return out
+
+
+def context(runs: list[RunResult], language: str | None = None) -> dict:
+    """The template's teaching variables."""
+    language = language or langs.current()
+    for run in runs:
+        complete(run)
+    probes, rows = matrix(runs)
+    g = goals.note()
+    return {
+        "lang": language, "t": lambda key: langs.t(key, language), "goal_statement": g.text("statement", language),
+        "probes": probes, "rows": rows, "short": short,
+        "findings": lambda run: findings(run, language), "broken": lambda run: broken(run, language),
+        "title": lambda run: (run.title_ja or run.title) if language == "ja" else run.title,
+        "lesson": lambda run: prose.unfold((run.lesson_ja or run.lesson) if language == "ja" else run.lesson),
+        "goal_mark": lambda goal_met: langs.goal_mark(goal_met, True, language),
+    }
+
+
+def render_sheets(variants: list[scenario.Scenario], topo: Topology, lab: str, language: str | None = None) -> str:
+    """Printable prediction sheets: the all-variants matrix with empty cells, then one page per
+    variant - its configuration and its probes with a cell to write the prediction in. No
+    titles, no expectations, no lessons."""
+    from lab.views.teach_view import route
+
+    language = language or langs.current()
+    env = Environment(loader=PackageLoader("lab.views", "templates"), autoescape=True)
+    probes: list[str] = []
+    for s in variants:
+        probes += [p.id for p in s.probes if p.id not in probes]
+    return env.get_template("sheets.html.j2").render(
+        variants=variants, probes=probes, lab=lab, lang=language, t=lambda key: langs.t(key, language),
+        route=route, outcomes=[(w, MEANING[language][w]) for w in PREDICTABLE],
+        goal_statement=goals.note().text("statement", language),
+        generated=datetime.now(timezone.utc).isoformat(timespec="seconds"))
+
+
+def write_sheets(s: Settings, topo: Topology) -> Path:
+    """results/<lab>/sheets.html, from every scenario file (the ones that load)."""
+    good, _ = scenario.check_all(topo)
+    if not good:
+        raise LabError("scenarios/ has no variant that loads: no prediction sheets to print")
+    path = results_dir(s) / "sheets.html"
+    path.write_text(render_sheets([v.rendered(topo) for v in good], topo, s.name))
+    return path
