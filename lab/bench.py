@@ -1,7 +1,8 @@
 """`make bench`: the numbers that matter, measured on this machine, written as JSON.
 
 Warm lab-up (down, then up with every image cached) to all-healthy, one probe, each
-variant, all variants, the running lab's memory and the image sizes, and what the
+variant, all variants, the running lab's memory, its CPU while idle (a minute: containers,
+their shims, the engine's share; `idle_cpu_percent_of_one_core`) and the image sizes, and what the
 restriction trace costs (each Postfix variant run traced and untraced, in turns). With
 --cold, first remove the lab's images and the base image, and time the cold build too
 (minutes). With --trace-only, only the trace's cost, on the lab as it runs (no down, no up)."""
@@ -17,6 +18,7 @@ import subprocess
 import time
 from datetime import datetime, timezone
 
+from lab.runtime import cost
 from lab.runtime import engine
 from lab.runtime import images
 from lab.runtime import lifecycle
@@ -52,6 +54,12 @@ def image_sizes(s) -> dict:
         sizes[tag] = round(engine.client().images.get(tag).attrs["Size"] / 2**20, 1)
     sizes[s.base_image] = round(engine.client().images.get(s.base_image).attrs["Size"] / 2**20, 1)
     return sizes
+
+
+def idle(s, seconds: float) -> dict:
+    """The lab's CPU while nobody uses it (lab.runtime.cost), in percent of one core."""
+    found = cost.idle_cpu(s.name, seconds)
+    return {"idle_cpu_percent_of_one_core": found["idle_cpu_percent_of_one_core"], "idle_cpu": found}
 
 
 def timed(fn, *args, **kwargs):
@@ -92,6 +100,9 @@ def main(argv=None) -> int:
     parser.add_argument("--trace-rounds", type=int, default=2, help="runs of each Postfix variant traced and untraced")
     parser.add_argument("--trace-only", action="store_true", help="only the restriction trace's cost, on the "
                         "running lab (kept in bench.json beside the numbers of the last full run)")
+    parser.add_argument("--idle-only", action="store_true", help="only the idle lab's CPU, on the running lab "
+                        "(kept in bench.json beside the numbers of the last full run)")
+    parser.add_argument("--idle-seconds", type=float, default=60.0, help="the idle CPU's window")
     args = parser.parse_args(argv)
     s = subnets.resolve(settings.load())
     topo = topology.load(s)
@@ -105,6 +116,10 @@ def main(argv=None) -> int:
         previous = json.loads(path.read_text()) if path.exists() else {}
         report = {**previous, "trace_cost": trace_cost(s, topo, variants, args.trace_rounds)}
         return write(path, report)
+    if args.idle_only:
+        verify.ensure_running(s, quiet)
+        previous = json.loads(path.read_text()) if path.exists() else {}
+        return write(path, {**previous, **idle(s, args.idle_seconds)})
     lifecycle.down(s)
     if args.cold:
         for tag in [images.tag(s, n) for n in images.folders(s)] + [s.base_image]:
@@ -114,6 +129,7 @@ def main(argv=None) -> int:
     s = up.settings  # a named lab's subnets are allocated anew after the down
     topo = topology.load(s)
     report["memory"] = memory(s)
+    report.update(idle(s, args.idle_seconds))
     report["image_sizes_mib"] = image_sizes(s)
     verify.apply_variant("baseline", s, quiet)
     server = servers.adapter("postfix", s, topo)

@@ -88,7 +88,7 @@ class RunningImage:
     def health(self):
         """healthy when the image's own check passes now, else "failing" - or the container's
         status when it is not running. Measured now, as the lab does (lifecycle.check_now):
-        Docker itself runs the check only once a minute."""
+        Docker itself runs the check only every 5 minutes."""
         self.wrapped.reload()
         state = self.wrapped.attrs["State"]
         if state["Status"] != "running":

@@ -6,6 +6,7 @@ import poplib
 import socket
 import struct
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -83,14 +84,26 @@ def test_a_host_not_on_the_allow_list_is_denied_and_nothing_is_written(server):
     server.log_line("dracd[", "refused: add 203.0.113.9")
 
 
-def test_entries_expire_and_expiry_is_logged(server):
-    server.sh("dracd --clear && sed -i 's/^expire = .*/expire = 2/' /etc/drac/dracd.conf && dracauth 127.0.0.1 192.0.2.99")
+@pytest.mark.parametrize("how", ["", "--tcp"])  # over TCP the add runs in a thread of its own
+def test_entries_expire_and_expiry_is_logged(server, how):
+    server.sh(f"dracd --clear && sed -i 's/^expire = .*/expire = 2/' /etc/drac/dracd.conf && dracauth 127.0.0.1 192.0.2.99 {how}")
     try:
         assert lookup(server, "192.0.2.99")
         wait_for(lambda: lookup(server, "192.0.2.99") is None, 10, "dracd to expire 192.0.2.99")
         server.log_line("dracd[", "expired 192.0.2.99")
     finally:
         server.sh("cp /etc/drac/baseline/dracd.conf /etc/drac/dracd.conf")
+
+
+def test_an_idle_dracd_sleeps(server):
+    """With an empty map nothing can fall due: dracd waits for a request and does not poll
+    (an idle lab costs nothing for it). It wakes neither in a 3 s window."""
+    server.sh("dracd --clear")
+    wait_for(lambda: lookup(server, "192.0.2.99") is None, 10, "an empty map")
+    switches = "grep ^voluntary_ctxt_switches /proc/$(cat /run/dracd.pid)/status"
+    before = server.sh(switches)[1]
+    time.sleep(3)  # the measure is a window of time: a polling dracd would wake 3 times in it
+    assert server.sh(switches)[1] == before
 
 
 @pytest.mark.parametrize("packet", [
