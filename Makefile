@@ -47,7 +47,8 @@ lab-down: $(STAMP) ## remove this lab's containers, networks and volumes (and no
 status: $(STAMP) ## which hosts are running and healthy
 	$(LAB) status
 
-test: bootstrap $(STAMP) ## the whole suite: unit tests, image tests and lab tests against real containers
+test: bootstrap $(STAMP) ## the whole suite: unit tests, image tests, lab tests against real containers, the report in a browser
+	@python3 -m lab.bootstrap --browser
 	$(PY) -m pytest
 
 test-unit: $(STAMP) ## only the fast tests that need no Docker

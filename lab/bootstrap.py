@@ -79,6 +79,8 @@ class Machine:
     sudo: bool = False                 # passwordless sudo (probed only when there is work to do)
     systemd: bool = False              # systemd is running (PID 1)
     no_install: bool = False           # LAB_NO_INSTALL is set
+    chromium: bool = True              # --browser: chromium is here (the report's browser test)
+    ja_font: bool = True               # --browser: fontconfig knows a Japanese font
 
 
 @dataclass(frozen=True)
@@ -172,6 +174,40 @@ def decide(m: Machine, venv_only: bool = False) -> Plan:
     said = [f"installing {what} with {sudo}apt-get"] if packages else []
     said += [f"starting {starting}"] if start else []
     return Plan(say="bootstrap: " + ", then ".join(said), steps=install + (start_steps if start else ()))
+
+
+# What the report's browser test needs (tests/browser/, `--browser`; .ci/run asks for it).
+BROWSER = {"chromium": "the report's browser test, headless",
+           "fonts-ipafont-gothic": "Japanese text in that test's screenshots"}
+
+
+def decide_browser(m: Machine) -> Plan:
+    """The plan for `--browser`: chromium and a Japanese font, each only if missing. Pure."""
+    packages = [p for p, here in (("chromium", m.chromium), ("fonts-ipafont-gothic", m.ja_font)) if not here]
+    if not packages:
+        return Plan()
+    su = () if m.root else ("sudo", "-n")
+    sudo = "sudo " if su else ""
+    run = f"{sudo}apt-get update && {sudo}apt-get install -y {' '.join(packages)}"
+    what = ", ".join(f"{p} ({BROWSER[p]})" for p in packages)
+    if not ({"debian", "ubuntu"} & set(m.os_ids)) or "apt-get" not in m.commands:
+        return Plan(error=f"bootstrap: missing {what}: install them (Debian: {run})")
+    if m.no_install:
+        return Plan(error=f"bootstrap: missing {what}; LAB_NO_INSTALL is set, so nothing is installed: run {run}")
+    if not (m.root or m.sudo):
+        return Plan(error=f"bootstrap: missing {what}; installing them needs root or passwordless sudo: run {run}")
+    apt = su + ("env", "DEBIAN_FRONTEND=noninteractive", "apt-get", "-qq", "-o", "DPkg::Lock::Timeout=120")
+    return Plan(say=f"bootstrap: installing {what} with {sudo}apt-get",
+                steps=(Step("run", apt + ("update",)), Step("run", apt + ("install", "-y", *packages))))
+
+
+def _ja_font(environ) -> bool:
+    fc_list = which("fc-list", environ)
+    try:
+        return bool(fc_list) and bool(subprocess.run([fc_list, ":lang=ja"], capture_output=True, text=True,
+                                                     timeout=20).stdout.strip())
+    except (OSError, subprocess.TimeoutExpired):
+        return False
 
 
 # --- reading the machine -------------------------------------------------------------------
@@ -335,9 +371,18 @@ def _engine_log(log: str | None, run) -> str:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python3 -m lab.bootstrap", description=__doc__.split("\n\n")[0])
     parser.add_argument("--venv", action="store_true", help="only what `make venv` needs (python3-venv)")
+    parser.add_argument("--browser", action="store_true", help="only what the report's browser test needs "
+                        "(chromium, a Japanese font)")
     parser.add_argument("--dry-run", action="store_true", help="say what would be done, do nothing")
     args = parser.parse_args(argv)
-    plan = decide(observe(venv_only=args.venv), venv_only=args.venv)
+    if args.browser:
+        m = replace(observe(venv_only=True), chromium=bool(which("chromium") or which("chromium-browser")),
+                    ja_font=_ja_font(os.environ))
+        if not m.root and decide_browser(m) != Plan():
+            m = replace(m, sudo=_passwordless_sudo(os.environ))
+        plan = decide_browser(m)
+    else:
+        plan = decide(observe(venv_only=args.venv), venv_only=args.venv)
     if args.dry_run:
         for line in [plan.error or plan.say, *(shlex.join(s.argv) or s.kind for s in plan.steps)]:
             if line:

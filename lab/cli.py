@@ -93,10 +93,6 @@ def cmd_show(args) -> int:
         from lab import cli_teach
         return cli_teach.quiz(args.variant)
 
-    if args.quiz:  # the configuration and the probes, no expectations, no lesson
-        from lab import cli_teach
-        return cli_teach.quiz(args.variant)
-
     topo = topology.load(_settings())
     s = scenario.find(args.variant, topo).rendered(topo)
     print(f"{s.id} ({s.server}): {s.title}\nsource: {s.source}\n")
@@ -120,7 +116,6 @@ def cmd_verify(args) -> int:
     from lab.model import topology
     from lab.verify import variant as verify
     from lab.views import progress
-    from lab.views import goal_view
     from lab.views import goal_view
     from lab.views.run_table import hint, markdown, notes_view, overall, summary, table
 
@@ -165,8 +160,6 @@ def cmd_verify(args) -> int:
             verify.run_all(chosen, s, on_probe_for=lambda v: line.probes(f"[{order[v]}/{len(chosen)}] {v}"),
                            on_done=show, server_of=server_of)
     if len(runs) > 1:
-        if any(r.goal is not None for r in runs):  # the note's goal: a question apart from the expectations
-            render.console.print(goal_view.overall(runs), style="bold")
         if any(r.goal is not None for r in runs):  # the note's goal: a question apart from the expectations
             render.console.print(goal_view.overall(runs), style="bold")
         render.console.print(overall(runs, time.monotonic() - start, f"{where.relative_to(s.root)}/"),
@@ -296,8 +289,6 @@ def parser() -> argparse.ArgumentParser:
     sub.add_parser("list", help="every variant with its title").set_defaults(func=cmd_list)
     show = sub.add_parser("show", help="a variant's configuration, expected outcomes and lesson")
     show.add_argument("variant")
-    show.add_argument("--quiz", action="store_true", help="the configuration and the probes only: no expected "
-                      "outcomes, no lesson (predict first: make predict-<variant>)")
     show.add_argument("--quiz", action="store_true", help="the configuration and the probes only: no expected "
                       "outcomes, no lesson (predict first: make predict-<variant>)")
     show.set_defaults(func=cmd_show)
