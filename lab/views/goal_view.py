@@ -80,7 +80,7 @@ def view(run: RunResult, language: str | None = None) -> Group:
 def overall(runs: list[RunResult], language: str | None = None) -> str:
     """One line over several variants: which meet the goal, which break it and by what."""
     language = language or lang.current()
-    judged = [r for r in runs if r.goal is not None]
+    judged = sorted((r for r in runs if r.goal is not None), key=lambda r: r.variant)  # streams end in any order
     met = [r.variant for r in judged if r.goal["met"]]
     broken = [f"{r.variant} ({', '.join(r.goal['broken'])})" for r in judged if not r.goal["met"]]
     if language == "ja":
