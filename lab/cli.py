@@ -95,7 +95,9 @@ def cmd_show(args) -> int:
 
     topo = topology.load(_settings())
     s = scenario.find(args.variant, topo).rendered(topo)
-    print(f"{s.id} ({s.server}): {s.title}\nsource: {s.source}\n")
+    from lab.views import lang
+    language = lang.current()  # LAB_LANG=ja: the title and the lesson in Japanese
+    print(f"{s.id} ({s.server}): {s.text('title', language)}\nsource: {s.source}\n")
     for key, text in (("main.cf, from the note", s.postconf), ("main.cf, the lab's own lines", s.postconf_lab)):
         if text:
             print(f"--- {key}\n{text.rstrip()}\n")
@@ -104,7 +106,7 @@ def cmd_show(args) -> int:
     print("--- expected outcomes")
     for p in s.probes:
         print(f"  {p.id:24} {s.expect[p.id]!s:12} {p.what}")
-    print(f"\n--- lesson\n{s.lesson}")
+    print(f"\n--- lesson\n{s.text('lesson', language)}")
     return 0
 
 
@@ -162,6 +164,8 @@ def cmd_verify(args) -> int:
     if len(runs) > 1:
         if any(r.goal is not None for r in runs):  # the note's goal: a question apart from the expectations
             render.console.print(goal_view.overall(runs), style="bold", soft_wrap=True)
+        if any(r.goal is not None for r in runs):  # the note's goal: a question apart from the expectations
+            render.console.print(goal_view.overall(runs), style="bold")
         render.console.print(overall(runs, time.monotonic() - start, f"{where.relative_to(s.root)}/"),
                              style="bold green" if all(r.ok for r in runs) else "bold red")
     if not args.wide:

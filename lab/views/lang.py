@@ -28,13 +28,13 @@ JA = {
     "started": "開始", "generated": "生成", "trace": "トレース", "steps": "ステップ",
     "main.cf, the note's lines": "main.cf（メモの行）", "main.cf, the lab's own lines": "main.cf（ラボ独自の行）",
     "network": "ネットワーク", "role": "役割", "host": "ホスト",
-    "sheet intro": "空欄に、予想する結果を書き込む。", "your name": "名前", "all variants, empty": "全バリアントの予想表",
+    "sheet intro": "空欄に、予想する結果を書き込む。", "goal heading": "メモの目標", "your name": "名前", "all variants, empty": "全バリアントの予想表",
 }
 
 EN = {"goal:yes": "yes", "goal:NO": "NO", "goal:-": "-", "transcripts": "SMTP transcripts and log evidence",
       "all variants": "All variants at a glance", "prediction sheet": "Prediction sheets", "topology": "Topology",
       "broken by": "goal BROKEN by", "lesson": "Lesson", "configuration applied": "Configuration applied",
-      "outside the goal": "outside the goal", "sheet intro": "Write in each empty cell the outcome you predict.",
+      "outside the goal": "outside the goal", "goal heading": "The note's goal", "sheet intro": "Write in each empty cell the outcome you predict.",
       "legend": "expected = what the server does (checked on every run); goal = does it meet the note's goal "
                 "(lab/goal.yaml): two different questions."}
 

@@ -290,12 +290,19 @@ def _md(text: str) -> str:
 def markdown(run: RunResult) -> str:
     out = [f"# {run.variant}: {run.title}", "", f"Server under test: **{run.server}** · started {run.started} · "
            f"{run.seconds} s · {'**all as expected**' if run.ok else '**MISMATCHES**'}", ""]
-    out += ["| " + " | ".join(COLUMNS) + " | reproduce |", "|" + " --- |" * (len(COLUMNS) + 1)]
+    judged = run.goal is not None  # the goal's verdict beside expected/actual (older runs have none)
+    names = COLUMNS[:4] + (("goal",) if judged else ()) + COLUMNS[4:]
+    out += ["| " + " | ".join(lang.t(n) for n in names) + f" | {lang.t('reproduce')} |", "|" + " --- |" * (len(names) + 1)]
     for p in run.probes:
         cells = list(_row(p, run.server))
         if not p.ok:
             cells[3] = f"**{cells[3]} ✗**"
+        if judged:
+            mark = lang.goal_mark(p.goal_met)
+            cells.insert(4, f"**{mark}**" if p.goal_met is False else mark)
         out.append("| " + " | ".join(_md(c) for c in cells) + f" | `{p.reproduce}` |")
+    if judged:
+        out += ["", f"## {lang.t('goal heading')}", ""] + [f"- {text.plain}" for _, text in goal_view.lines(run)]
     quarantined = [p for p in run.probes if p.actual == Outcome.QUARANTINED]
     if quarantined:
         out += ["", "## Quarantined, and what the logs say", "",

@@ -108,5 +108,16 @@ def test_markdown_has_every_row_and_the_config():
     assert "mynetworks = 127.0.0.0/8" in md and "`.venv/bin/python -m lab probe outside bad --server postfix`" in md
 
 
+def test_markdown_shows_the_goal_beside_expected_and_actual_with_the_legend():
+    r = run(probe("direct-inbound", "delivered", "delivered"), probe("relay-from-trusted", "relayed", "relayed"))
+    goal.judge_run(r)
+    md = render_run.markdown(r)
+    assert "| probe | from | expected | actual | goal | code |" in md
+    assert "| direct-inbound | outside -> postfix | delivered | delivered | **NO** |" in md
+    assert "| relay-from-trusted | outside -> postfix | relayed | relayed | - |" in md
+    assert "- goal BROKEN by direct-inbound" in md and "two different questions" in md
+    assert "- · outside the goal: relay-from-trusted relayed - the trusted MX may relay" in md
+
+
 def test_summary_names_the_mismatches():
     assert "1 MISMATCH: bad" in render_run.summary(run(probe("good", "x", "x"), probe("bad", "x", "y")))
