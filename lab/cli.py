@@ -164,8 +164,6 @@ def cmd_verify(args) -> int:
     if len(runs) > 1:
         if any(r.goal is not None for r in runs):  # the note's goal: a question apart from the expectations
             render.console.print(goal_view.overall(runs), style="bold", soft_wrap=True)
-        if any(r.goal is not None for r in runs):  # the note's goal: a question apart from the expectations
-            render.console.print(goal_view.overall(runs), style="bold")
         render.console.print(overall(runs, time.monotonic() - start, f"{where.relative_to(s.root)}/"),
                              style="bold green" if all(r.ok for r in runs) else "bold red")
     if not args.wide:

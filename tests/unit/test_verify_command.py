@@ -165,6 +165,7 @@ def test_verify_says_which_variants_meet_the_goal_and_which_break_it(lab_dir, sc
     cli.main(["verify"])
     lines = capsys.readouterr().out.strip().splitlines()
     assert lines[-3] == "goal: met by 1 (alpha); BROKEN by 1 (gamma (direct-inbound))"
+    assert sum(line.startswith("goal: ") for line in lines) == 1  # once, whatever its length
     assert any(line.startswith("gamma: 8 probes in") and line.endswith("goal BROKEN by direct-inbound -> "
                                                                          "results/smtplab/gamma.json") for line in lines)
     assert "✗ direct-inbound: delivered, but the goal wants refused, auth-failed, rejected, deferred or" in "\n".join(lines)
