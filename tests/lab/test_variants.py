@@ -1,5 +1,9 @@
 """Every variant, run for real against the lab: the table matches its expectations, a
-second run gives the same table, and switching variants leaks nothing."""
+second run gives the same table, and switching variants leaks nothing.
+
+The tests of this module share state on purpose: RUNS keeps every run of this session, so a
+later test compares with an earlier one's table when it ran (and runs it itself when not:
+any order, any subset works)."""
 
 import pytest
 
