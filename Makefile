@@ -11,6 +11,7 @@ VARIANTS := $(sort $(basename $(notdir $(wildcard scenarios/*.yaml))))
 export TESTCONTAINERS_RYUK_DISABLED := true
 
 .PHONY: help bootstrap venv build lab-up lab-down status test test-unit clean verify list report bench bench-cold publish \
+        class-up class-status class-verify class-report class-down bench-class \
         $(addprefix shell-,$(HOSTS)) $(addprefix logs-,$(HOSTS)) \
         $(addprefix verify-,$(VARIANTS)) $(addprefix apply-,$(VARIANTS)) $(addprefix show-,$(VARIANTS)) \
         $(addprefix quiz-,$(VARIANTS)) $(addprefix predict-,$(VARIANTS)) $(addprefix grade-,$(VARIANTS)) try diff
@@ -114,6 +115,28 @@ bench: bootstrap $(STAMP) ## measure warm lab-up, one probe, each variant, all v
 
 bench-cold: bootstrap $(STAMP) ## the same, after removing the lab's images and the base image (times the cold build; minutes)
 	$(PY) -m lab.bench --cold
+
+# A whole class on one machine (README): CLASS names the class (default "class"), JOBS the
+# labs at a time (default: measured).
+CLASS_ARGS = $(if $(CLASS),--class '$(CLASS)') $(if $(JOBS),--jobs '$(JOBS)')
+
+class-up: bootstrap $(STAMP) ## one lab per student: STUDENTS=N (student01 ...) or NAMES="ann bob"; then the roster
+	@$(PY) -m lab.class_cli $(CLASS_ARGS) up $(if $(STUDENTS),--students '$(STUDENTS)') $(if $(NAMES),--names '$(NAMES)')
+
+class-status: $(STAMP) ## one line per lab of the class: healthy, active variant, last result
+	@$(PY) -m lab.class_cli $(CLASS_ARGS) status
+
+class-verify: $(STAMP) ## VARIANT=<variant> in every lab of the class at once; a summary table (exit 1 on any mismatch)
+	@$(PY) -m lab.class_cli $(CLASS_ARGS) verify $(VARIANT)
+
+class-report: $(STAMP) ## results/class.<class>.html: every student's matrix side by side, who ran what, when
+	@$(PY) -m lab.class_cli $(CLASS_ARGS) report
+
+class-down: $(STAMP) ## remove exactly the labs class-up created (and nothing else)
+	@$(PY) -m lab.class_cli $(CLASS_ARGS) down
+
+bench-class: bootstrap $(STAMP) ## STUDENTS=N labs up, idle CPU and memory per lab, class-verify method1, class-down -> results/bench-class.json
+	$(PY) -m lab.bench_class $(CLASS_ARGS) --students '$(or $(STUDENTS),10)'
 
 publish: bootstrap $(STAMP) ## opt-in, while it runs: 127.0.0.1:2525/1110 -> postfix SMTP/POP3, 127.0.0.1:2526 -> sendmail
 	$(LAB) publish

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import os
 import time
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timezone
 
 from lab.errors import LabError
@@ -62,19 +63,25 @@ def cpu_seconds(pids: list[str]) -> float:
     return sum((_stat(pid) or ("", 0.0))[1] for pid in pids)
 
 
+def _stats(containers) -> dict[str, dict]:
+    """One quick read of each container's counters (a few at a time: a class has hundreds)."""
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        return dict(zip((c.name for c in containers), pool.map(lambda c: c.stats(stream=False, one_shot=True),
+                                                                containers)))
+
+
 def container_cpu(containers) -> dict[str, float]:
-    """Each container's cumulative CPU seconds (its cgroup), one quick read each."""
-    return {c.name: c.stats(stream=False, one_shot=True)["cpu_stats"]["cpu_usage"]["total_usage"] / 1e9
-            for c in containers}
+    """Each container's cumulative CPU seconds (its cgroup)."""
+    return {name: s["cpu_stats"]["cpu_usage"]["total_usage"] / 1e9 for name, s in _stats(containers).items()}
 
 
 def memory_mib(containers) -> dict[str, float]:
     """Each container's memory as `docker stats` shows it (usage less the page cache)."""
     found = {}
-    for c in containers:
-        mem = c.stats(stream=False, one_shot=True).get("memory_stats") or {}
+    for name, stats in _stats(containers).items():
+        mem = stats.get("memory_stats") or {}
         cache = (mem.get("stats") or {}).get("cache", 0) or (mem.get("stats") or {}).get("inactive_file", 0)
-        found[c.name] = round((mem.get("usage", 0) - cache) / 2**20, 1)
+        found[name] = round((mem.get("usage", 0) - cache) / 2**20, 1)
     return found
 
 
@@ -125,14 +132,17 @@ def check_cost(containers, shims: list[str], rounds: int = 3) -> float:
     return max(0.0, (after - before) / (rounds * len(containers)))
 
 
-def idle_cpu(project: str, seconds: float = 60.0) -> dict:
-    """The lab's CPU over `seconds` while nobody uses it, in percent of one core. Docker's own
-    health checks come every few minutes, so a window of a minute holds all or none of
-    them: their cost is measured apart (per check) and spread over their interval, and the
+def idle_cpu(projects: str | list[str], seconds: float = 60.0) -> dict:
+    """The labs' CPU over `seconds` while nobody uses them, in percent of one core (all of
+    them together; per_lab_percent: divided by their number). Docker's own health checks
+    come every few minutes, so a window of a minute holds all or none of them: their cost
+    is measured apart (per check, on one lab) and spread over their interval, and the
     checks that fell in the window are taken out of it."""
-    containers = engine.project_containers(project, all=False)
+    projects = [projects] if isinstance(projects, str) else list(projects)
+    containers = [c for p in projects for c in engine.project_containers(p, all=False)]
     if not containers:
-        raise LabError(f"lab {project} is not running: nothing to measure")
+        raise LabError(f"lab {' '.join(projects)} is not running: nothing to measure")
+    sample = [c for c in containers if c.labels.get(engine.PROJECT_LABEL) == projects[0]]
     shims = shim_pids([c.id for c in containers])
     eng = engine_pids()
     local = bool(eng)
@@ -146,16 +156,19 @@ def idle_cpu(project: str, seconds: float = 60.0) -> dict:
     background = (eng1 - eng0) / window
     in_window = docker_checks_between(containers, wall0, wall1)
     per_exec = engine_seconds_per_exec(containers[0], background) if local else None
-    per_check = check_cost(containers, shims if local else []) + (per_exec or 0.0)
+    per_check = check_cost(sample, shim_pids([c.id for c in sample]) if local else []) + (per_exec or 0.0)
     checks_per_second = sum(1 / _interval(c) for c in containers)
     amortized = 100 * per_check * checks_per_second
     measured = sum(per.values()) + shims_pct
     total = max(0.0, measured - 100 * in_window * per_check / window) + amortized
     return {
         "idle_cpu_percent_of_one_core": round(total, 3),
+        "labs": len(projects),
+        "per_lab_percent": round(total / len(projects), 3),
         "window_seconds": round(window, 1),
         "containers_percent": round(sum(per.values()), 3),
-        "per_container_percent": per,
+        **({"per_container_percent": per} if len(projects) == 1 else {"per_lab_containers_percent": {
+            p: round(sum(v for c, v in per.items() if c.startswith(f"{p}_")), 3) for p in projects}}),
         "shims_percent": round(shims_pct, 3) if local and shims else None,
         "docker_health_checks_in_window": in_window,
         "health_check_cpu_ms": round(1000 * per_check, 1),

@@ -7,6 +7,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
+from functools import lru_cache
 
 from lab.runtime import compose
 from lab.runtime import engine
@@ -57,9 +58,15 @@ class StatusResult:
         return bool(self.hosts) and all(h.health == "healthy" for h in self.hosts)
 
 
+@lru_cache(maxsize=1)
+def _compose_command() -> tuple[str, ...]:
+    """Found once per process (asking costs a Python start of docker-compose; a class asks per lab)."""
+    return tuple(compose.detect())
+
+
 def compose_for(settings: Settings, topo: topology.Topology) -> compose.Compose:
     extra = {"LAB_DNS_RECORDS": topo.dns_records, "LAB_RELAY_ROUTES": topo.relay_routes}
-    return compose.Compose(settings, compose.detect(), extra)
+    return compose.Compose(settings, list(_compose_command()), extra)
 
 
 def check_now(container) -> tuple[bool, str]:
@@ -83,20 +90,28 @@ def _age(container) -> float:
         return 0.0
 
 
-def _state(container) -> HostState:
+def _state(container, grace: float = GRACE) -> HostState:
     host = container.labels.get("com.docker.compose.service", container.name)
     if container.status != "running":
         return HostState(host, container.name, container.status, "none")
     passed, said = check_now(container)
-    health = "healthy" if passed else ("starting" if _age(container) < GRACE else "unhealthy")
+    health = "healthy" if passed else ("starting" if _age(container) < grace else "unhealthy")
     return HostState(host, container.name, container.status, health, "" if passed else said)
 
 
-def host_states(settings: Settings) -> list[HostState]:
-    """Every container of the lab, its health measured now (its check run in parallel)."""
+def host_states(settings: Settings, grace: float = GRACE, known: dict[str, HostState] | None = None) -> list[HostState]:
+    """Every container of the lab, its health measured now (its check run in parallel); one
+    started less than `grace` seconds ago and failing its check is still "starting".
+    known: container -> a healthy state measured a moment ago, taken as it is while that
+    container still runs (a check is an exec: ~90 ms of CPU, and a wait polls)."""
     containers = engine.project_containers(settings.name)
+
+    def state(c) -> HostState:
+        kept = (known or {}).get(c.name)
+        return kept if kept and c.status == "running" else _state(c, grace)
+
     with ThreadPoolExecutor(max_workers=8) as pool:
-        return sorted(pool.map(_state, containers), key=lambda h: h.name)
+        return sorted(pool.map(state, containers), key=lambda h: h.name)
 
 
 def _health_report(states: list[HostState]) -> str:
@@ -105,14 +120,16 @@ def _health_report(states: list[HostState]) -> str:
 
 
 def wait_healthy(settings: Settings, expected: int, timeout: float = HEALTH_TIMEOUT,
-                 heal_once=None) -> list[HostState]:
+                 heal_once=None, grace: float = GRACE) -> list[HostState]:
     """Wait until all `expected` hosts are healthy. A host that turns unhealthy meanwhile is
     handed to heal_once(hosts) the first time (a health check can flip only now, for a
     fault that happened just before); a stopped host, or one unhealthy again, ends the wait."""
     healed: set[str] = set()
+    passed: dict[str, HostState] = {}  # a host healthy once in this wait is not asked again
 
     def settled():
-        states = host_states(settings)
+        states = host_states(settings, grace, passed)
+        passed.update({h.container: h for h in states if h.health == "healthy"})
         if len(states) == expected and all(h.health == "healthy" for h in states):
             return states, True
         sick = {h.name for h in states if h.health == "unhealthy"}
@@ -149,13 +166,15 @@ def heal(settings: Settings, runner: compose.Compose, hosts: list[str], say=prin
 
 
 def up(settings: Settings | None = None, say=print, on_build=None, build: bool = True,
-       labels: dict[str, str] | None = None) -> UpResult:
+       labels: dict[str, str] | None = None, grace: float = GRACE) -> UpResult:
     """Build what changed, start what is missing or stopped, restart what is unhealthy, and
     wait until every host is healthy. A lab that did not exist before and fails to come up
     is removed again; a running lab that cannot be healed is left as it is, for inspection.
     A new named lab gets a free pair of subnets (subnets.reserve), a lab that exists keeps
     its own. build=False: the images are known to be built (a class brings many labs up);
-    labels: put on the lab's networks when they are created (e.g. the class it belongs to)."""
+    labels: put on the lab's networks when they are created (e.g. the class it belongs to);
+    grace: how long a just-started host may fail its check (longer where many labs start at
+    once: on a busy machine sendmail takes more than 20 s to greet)."""
     start = time.monotonic()
     settings = settings or load()
     engine.client()
@@ -185,7 +204,8 @@ def up(settings: Settings | None = None, say=print, on_build=None, build: bool =
             say(f"lab {settings.name}: starting failed ({exc}); removed the leftovers, trying once more")
             subnets.create_networks(settings, labels)
     try:
-        hosts = wait_healthy(settings, len(topo.hosts), heal_once=lambda sick: heal(settings, runner, sick, say))
+        hosts = wait_healthy(settings, len(topo.hosts), heal_once=lambda sick: heal(settings, runner, sick, say),
+                             grace=grace)
     except Unhealthy:
         if not existed:
             down(settings)  # never leave a half-started lab behind
