@@ -13,8 +13,11 @@ ROOT = settings.ROOT
 
 def shell(command: str, timeout: float = 120) -> subprocess.CompletedProcess:
     """`command` as a user types it in the checkout (LAB_NAME comes from this environment)."""
+    # a terminal has no make of its own around it; this test may run under `make test`, whose
+    # MAKELEVEL/MAKEFLAGS would make the inner make print "Entering directory" lines
+    env = {k: v for k, v in os.environ.items() if k not in ("MAKELEVEL", "MAKEFLAGS", "MFLAGS", "MAKEOVERRIDES")}
     return subprocess.run(command, shell=True, cwd=ROOT, capture_output=True, text=True, timeout=timeout,
-                          stdin=subprocess.DEVNULL, env=os.environ)
+                          stdin=subprocess.DEVNULL, env=env)
 
 
 def test_shell_on_a_host_reads_commands_from_a_pipe(running_lab):
