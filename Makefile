@@ -120,8 +120,8 @@ bench-cold: bootstrap $(STAMP) ## the same, after removing the lab's images and 
 # labs at a time (default: measured).
 CLASS_ARGS = $(if $(CLASS),--class '$(CLASS)') $(if $(JOBS),--jobs '$(JOBS)')
 
-class-up: bootstrap $(STAMP) ## one lab per student: STUDENTS=N (student01 ...) or NAMES="ann bob"; then the roster
-	@$(PY) -m lab.class_cli $(CLASS_ARGS) up $(if $(STUDENTS),--students '$(STUDENTS)') $(if $(NAMES),--names '$(NAMES)')
+class-up: bootstrap $(STAMP) ## one lab per student: STUDENTS=N (student01 ...) or NAMES="ann bob" [ENGINES="ctx1 ctx2"]; the roster
+	@$(PY) -m lab.class_cli $(CLASS_ARGS) up $(if $(STUDENTS),--students '$(STUDENTS)') $(if $(NAMES),--names '$(NAMES)') $(if $(ENGINES),--engines '$(ENGINES)')
 
 class-status: $(STAMP) ## one line per lab of the class: healthy, active variant, last result
 	@$(PY) -m lab.class_cli $(CLASS_ARGS) status

@@ -19,10 +19,14 @@ def _run(step: str, total: int, call):
 
 
 def cmd_up(args) -> int:
+    from lab.runtime import classes
+
     names = classroom.student_names(args.students, args.names)
+    wheres = classes.engines(args.engines)
     done = _run("up", len(names), lambda event: classroom.up(args.cls, names, args.jobs or classroom.UP_JOBS, event,
-                                                              say=lambda *_: None))
-    console.print(class_view.roster(done))
+                                                              say=lambda *_: None, wheres=wheres))
+    for line in class_view.roster(done):
+        console.print(line, soft_wrap=True, markup=False, style="red" if "failed after" in line else None)
     console.print(class_view.summary_line(done), style="green" if done.ok else "bold red")
     console.print(f"roster: results/class.{args.cls}.json; status: make class-status CLASS={args.cls}; "
                   f"remove them all: make class-down CLASS={args.cls}", style="dim")
@@ -76,6 +80,8 @@ def parser() -> argparse.ArgumentParser:
     up = sub.add_parser("up", help="one lab per student, a few at a time; then the roster")
     up.add_argument("--students", default=None, help="N: student01 ... studentNN")
     up.add_argument("--names", default=None, help="'ann bob ...': the labs' names")
+    up.add_argument("--engines", default=None, help="'ctx1 unix:///tmp/x.sock ...': Docker contexts or DOCKER_HOST "
+                    "URLs to spread the labs over (default: the usual engine)")
     up.set_defaults(func=cmd_up)
     sub.add_parser("status", help="one line per lab: healthy, active variant, last result").set_defaults(func=cmd_status)
     ver = sub.add_parser("verify", help="a variant in every lab of the class; a summary table")

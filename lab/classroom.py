@@ -19,21 +19,18 @@ import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
-from datetime import datetime, timezone
-from pathlib import Path
 
 from lab.errors import LabError
 from lab.model import settings
 from lab.model.settings import Settings
 
-CLASS_LABEL = "org.smtplab.class"
 DEFAULT_CLASS = "class"
 UP_JOBS = 4  # labs started at once: measured best on 2 cores (README, "A whole class on one machine")
-VERIFY_JOBS = 6  # labs verified at once: a run mostly waits (on mail, on logs), so more than cores
+VERIFY_JOBS = 6  # labs verified at once: a run mostly waits (on mail, on logs); 60 labs passed at 6, 20 at 20
 # labs checked at once by class-status: a lab's check is 7 execs at once (~100 ms of CPU each);
 # 6 labs at once on 2 cores made greetings miss their 2 s and healthy hosts look unhealthy
 STATUS_JOBS = 2
-LABS_PER_CORE = 20  # measured: 40 labs healthy and idle on 2 cores
+LABS_PER_CORE = 30  # measured: 60 labs healthy, and all passing method1, on 2 cores (no limit reached)
 MIB_PER_LAB = 120  # measured: an idle lab's 7 containers use ~40 MiB; three times that to run a variant
 DIGITS = 2  # student01 ... student99 (3 digits from 100 students on)
 # how long a just-started host may fail its check while a class starts: with 6 labs at once
@@ -117,71 +114,48 @@ def plan(cls: str, names: list[str], labs: dict[str, str | None], room: int) -> 
     return names
 
 
-# --- what runs: the labs on the engine and their classes ------------------------------------
+# --- what runs (lab.runtime.classes finds it) ---------------------------------------------
 
-def labs_on_engine() -> dict[str, str | None]:
-    """Every lab (compose project) the engine has: its class label, or None."""
-    from lab.runtime import engine
+def labs_on_engine(wheres: list[str] | None = None) -> dict[str, str | None]:
+    """Every lab on the engines (default: the usual one): its class, or None."""
+    from lab.runtime import classes
 
-    client = engine.client()
-    found: dict[str, str | None] = {}
-    for net in client.networks.list():
-        labels = net.attrs.get("Labels") or {}
-        project = labels.get(engine.PROJECT_LABEL)
-        if project:
-            found[project] = found.get(project) or labels.get(CLASS_LABEL)
-    for c in client.containers.list(all=True, filters={"label": engine.PROJECT_LABEL}):
-        found.setdefault(c.labels[engine.PROJECT_LABEL], None)
-    return found
+    return {name: owner for name, (owner, _) in classes.everywhere(wheres or [""]).items()}
 
 
 def members(cls: str) -> list[str]:
-    """The labs of the class on the engine, by their label (what class-down removes)."""
-    return sorted(name for name, owner in labs_on_engine().items() if owner == cls)
+    """The labs of the class, by their label (what class-down removes)."""
+    from lab.runtime import classes
 
-
-def lab_env(name: str) -> dict[str, str]:
-    """The environment a student's lab is loaded with: this one's (LAB_IMAGE_PREFIX, …) with
-    the student's LAB_NAME, and no subnets of another lab's."""
-    skip = ("LAB_NAME", "LAB_INTERNET_NET", "LAB_LAN_NET")
-    return {**{k: v for k, v in os.environ.items() if k not in skip}, "LAB_NAME": name}
-
-
-def lab_settings(name: str) -> Settings:
-    from lab.runtime import subnets
-
-    return subnets.resolve(settings.load(lab_env(name)))
-
-
-def roster_path(cls: str) -> Path:
-    """results/class.<class>.json (a lab name has no '.': never a lab's folder)."""
-    return settings.ROOT / "results" / f"class.{cls}.json"
-
-
-def save_roster(cls: str, labs: list[Settings]) -> Path:
-    path = roster_path(cls)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    data = {"class": cls, "written": _now(),
-            "labs": [{"name": s.name, "internet": f"{s.internet_net}.0/24", "lan": f"{s.lan_net}.0/24"}
-                     for s in sorted(labs, key=lambda s: s.name)]}
-    path.write_text(json.dumps(data, indent=1) + "\n")
-    return path
+    return list(classes.members(cls))
 
 
 def roster(cls: str) -> list[str]:
     """The class's labs: those running, else the last roster written (after class-down)."""
+    from lab.runtime import classes
+
     running = members(cls)
     if running:
         return running
-    path = roster_path(cls)
-    if path.exists():
-        return [lab["name"] for lab in json.loads(path.read_text())["labs"]]
-    raise LabError(f"class {cls!r} has no labs and no roster ({path.relative_to(settings.ROOT)}): "
+    written = classes.read_roster(cls)
+    if written:
+        return [lab["name"] for lab in written]
+    raise LabError(f"class {cls!r} has no labs and no roster (results/class.{cls}.json): "
                    f"bring it up first (make class-up STUDENTS=N CLASS={cls})")
 
 
-def _now() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+def assign(names: list[str], wheres: list[str], labs: dict[str, tuple[str | None, str]]) -> dict[str, str]:
+    """Which engine each lab goes to: a lab that exists stays on its engine; a new one goes to
+    the engine with the fewest labs so far (the first listed on a tie)."""
+    load = {where: sum(1 for _, on in labs.values() if on == where) for where in wheres}
+    chosen = {}
+    for name in names:
+        if name in labs and labs[name][1] in load:
+            chosen[name] = labs[name][1]
+            continue
+        where = min(wheres, key=lambda w: (load[w], wheres.index(w)))
+        chosen[name], load[where] = where, load[where] + 1
+    return chosen
 
 
 # --- doing it, a few labs at a time -----------------------------------------------------------
@@ -212,10 +186,13 @@ class ClassDone:
                 "labs": [{k: v for k, v in asdict(lab).items() if k != "settings"} for lab in self.labs]}
 
 
-def each(cls: str, step: str, names: list[str], work: Callable[[str], tuple[Settings | None, dict]],
+def each(cls: str, step: str, where: dict[str, str], work: Callable[[str, str], tuple[Settings | None, dict]],
          jobs: int, on_event: Callable[[str, str, LabDone | None], None] | None = None) -> ClassDone:
-    """work(name) for every lab, `jobs` at a time; one lab's failure is its own row, never the
-    others'. on_event(step, name, None) as a lab starts, (step, name, result) when it ends."""
+    """work(name, engine) for every lab (where: name -> its engine, "" for the usual one), on
+    that engine, `jobs` at a time; one lab's failure is its own row, never the others'.
+    on_event(step, name, None) as a lab starts, (step, name, result) when it ends."""
+    from lab.runtime import engine
+
     start = time.monotonic()
 
     def one(name: str) -> LabDone:
@@ -223,7 +200,8 @@ def each(cls: str, step: str, names: list[str], work: Callable[[str], tuple[Sett
             on_event(step, name, None)
         began = time.monotonic()
         try:
-            s, detail = work(name)
+            with engine.using(where[name]):
+                s, detail = work(name, where[name])
             done = LabDone(name, round(time.monotonic() - began, 1), s, None, detail)
         except LabError as exc:
             done = LabDone(name, round(time.monotonic() - began, 1), None, str(exc))
@@ -235,26 +213,37 @@ def each(cls: str, step: str, names: list[str], work: Callable[[str], tuple[Sett
         return done
 
     with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
-        labs = list(pool.map(one, names))
+        labs = list(pool.map(one, where))
     return ClassDone(cls, step, labs, round(time.monotonic() - start, 1), jobs)
 
 
-def up(cls: str, names: list[str], jobs: int = UP_JOBS, on_event=None, say=print, room: int | None = None) -> ClassDone:
-    """Check the plan, build the images once, then bring the labs up `jobs` at a time, each
-    labelled with the class; write the roster. room: how many labs the machine may hold
-    (default: the measured capacity; make bench-class goes past it to find the limit)."""
-    from lab.runtime import images, lifecycle
+def up(cls: str, names: list[str], jobs: int = UP_JOBS, on_event=None, say=print, room: int | None = None,
+       wheres: list[str] | None = None) -> ClassDone:
+    """Check the plan, build the images once (and copy them to the other engines), then bring
+    the labs up `jobs` at a time, each labelled with the class; write the roster. room: how
+    many labs the machines may hold (default: the measured capacity of this machine, per
+    machine; make bench-class goes past it to find the limit). wheres: the engines to spread
+    the labs over (lab.runtime.classes.engines; default the usual one)."""
+    from lab.runtime import classes, engine, images, lifecycle
 
-    plan(cls, names, labs_on_engine(), capacity(*machine()) if room is None else room)
-    images.build_all(settings.load(lab_env(names[0])), say)
+    wheres = wheres or [""]
+    labs = classes.everywhere(sorted(set(wheres) | set(classes.engines_of(cls))))
+    room = capacity(*machine()) * classes.machines(wheres) if room is None else room
+    plan(cls, names, {name: owner for name, (owner, _) in labs.items()}, room)
+    where = assign(names, wheres, labs)
+    first = settings.load(classes.lab_env(names[0]))
+    images.build_all(first, say)
+    for other in sorted({w for w in where.values() if w}):
+        say(f"images: {', '.join(images.copy_to(first, other)) or 'up to date'} on {other}")
 
-    def work(name):
-        result = lifecycle.up(settings.load(lab_env(name)), say=lambda *_: None, build=False,
-                              labels={CLASS_LABEL: cls}, grace=START_GRACE)
-        return result.settings, {"healthy": len(result.hosts)}
+    def work(name, on):
+        result = lifecycle.up(settings.load(classes.lab_env(name, on)), say=lambda *_: None, build=False,
+                              labels={classes.CLASS_LABEL: cls}, grace=START_GRACE)
+        return result.settings, {"healthy": len(result.hosts), "engine": on or engine.host()}
 
-    done = each(cls, "up", names, work, jobs, on_event)
-    save_roster(cls, [lab_settings(n) for n in members(cls)])
+    done = each(cls, "up", where, work, jobs, on_event)
+    found = classes.members(cls, sorted(set(wheres) | set(classes.engines_of(cls))))
+    classes.save_roster(cls, [classes.lab_settings(n, on) for n, on in found.items()])
     return done
 
 
@@ -264,10 +253,10 @@ def status(cls: str, jobs: int = STATUS_JOBS, on_event=None) -> ClassDone:
     busy with the other labs' checks)."""
     from lab import servers
     from lab.model import results
-    from lab.runtime import lifecycle
+    from lab.runtime import classes, lifecycle
 
-    def work(name):
-        state = lifecycle.status(lab_settings(name))
+    def work(name, on):
+        state = lifecycle.status(classes.lab_settings(name, on))
         if state.hosts and not state.running:
             state = lifecycle.status(state.settings)
         running = {h.name for h in state.hosts if h.state == "running"}
@@ -285,36 +274,37 @@ def status(cls: str, jobs: int = STATUS_JOBS, on_event=None) -> ClassDone:
                                 "sick": {h.name: f"{h.state}/{h.health} {h.said}".strip()
                                          for h in state.hosts if h.health != "healthy"}}
 
-    return each(cls, "status", members(cls), work, jobs, on_event)
+    return each(cls, "status", classes.members(cls), work, jobs, on_event)
 
 
 def verify(cls: str, variant: str, jobs: int = VERIFY_JOBS, on_event=None) -> ClassDone:
     """The variant in every lab of the class, `jobs` at a time; each lab's results saved in
     results/<lab>/ as `make verify-<variant>` saves them."""
     from lab.model import results, scenario, topology
+    from lab.runtime import classes
     from lab.verify import variant as verifying
     from lab.views.run_table import markdown
 
-    names = members(cls)
-    if not names:
+    where = classes.members(cls)
+    if not where:
         raise LabError(f"class {cls!r} has no labs running: make class-up STUDENTS=N CLASS={cls}")
-    scenario.find(variant, topology.load(lab_settings(names[0])))  # a bad variant: one line, nothing runs
+    scenario.find(variant, topology.load(settings.load({})))  # a bad variant: one line, nothing runs
 
-    def work(name):
-        s = lab_settings(name)
+    def work(name, on):
+        s = classes.lab_settings(name, on)
         run = verifying.run_variant(variant, s, say=lambda *_: None)
         path = results.save(run, s)
         path.with_suffix(".md").write_text(markdown(run))
         return s, {"ok": run.ok, "probes": len(run.probes), "mismatches": sum(1 for p in run.probes if not p.ok)}
 
-    return each(cls, "verify", names, work, jobs, on_event)
+    return each(cls, "verify", where, work, jobs, on_event)
 
 
 def down(cls: str, jobs: int = UP_JOBS, on_event=None) -> ClassDone:
     """Remove exactly the labs labelled with the class (the roster stays, for the report)."""
-    from lab.runtime import lifecycle
+    from lab.runtime import classes, lifecycle
 
-    def work(name):
-        return None, {"removed": len(lifecycle.down(settings.load(lab_env(name))).removed)}
+    def work(name, on):
+        return None, {"removed": len(lifecycle.down(settings.load(classes.lab_env(name, on))).removed)}
 
-    return each(cls, "down", members(cls), work, jobs, on_event)
+    return each(cls, "down", classes.members(cls), work, jobs, on_event)

@@ -7,7 +7,7 @@ import threading
 import os
 import sys
 
-from lab.runtime import hostexec, lifecycle, subnets
+from lab.runtime import engine, hostexec, lifecycle, subnets
 from lab.views import lab_screen as render
 from lab.model import settings
 from lab.errors import LabError
@@ -262,7 +262,7 @@ def cmd_publish(args) -> int:
 def _exec(host: str, argv: list[str]) -> int:
     c = hostexec.container(_settings(), host)
     tty = ["-t"] if sys.stdin.isatty() and sys.stdout.isatty() else []
-    os.execvp("docker", ["docker", "exec", "-i", *tty, c.name, *argv])
+    os.execvpe("docker", ["docker", "exec", "-i", *tty, c.name, *argv], engine.subprocess_env())
 
 
 def cmd_shell(args) -> int:
@@ -273,7 +273,7 @@ def cmd_logs(args) -> int:
     files = LOG_FILES.get(args.host)
     if files is None:
         c = hostexec.container(_settings(), args.host)
-        os.execvp("docker", ["docker", "logs", *(["-f"] if args.follow else []), c.name])
+        os.execvpe("docker", ["docker", "logs", *(["-f"] if args.follow else []), c.name], engine.subprocess_env())
     tail = f"tail -n 200 {'-F' if args.follow else ''} {files}"
     return _exec(args.host, ["sh", "-c", tail])
 

@@ -40,6 +40,9 @@ class Settings:
     # `up` allocates for real), "unresolved" (a named lab before the runtime asked Docker:
     # its subnets are placeholders, never to be used)
     nets_from: str = "default"
+    # LAB_DOCKER_HOST: the engine the lab lives on when not the usual one (a class spread over
+    # several engines); "" for the usual one
+    docker_host: str = ""
 
     @property
     def nets_resolved(self) -> bool:
@@ -107,7 +110,8 @@ def load(environ: dict[str, str] | None = None, nets: tuple[str, str] | None = N
     lan = _check_net("LAB_LAN_NET", env.get("LAB_LAN_NET") or lan)
     if internet == lan and source != "unresolved":
         raise LabError(f"LAB_INTERNET_NET and LAB_LAN_NET are both {internet}: they must differ")
-    given = tuple((k, env[k]) for k in ("LAB_NAME", "LAB_INTERNET_NET", "LAB_LAN_NET", "BASE_IMAGE", "LAB_IMAGE_PREFIX")
+    given = tuple((k, env[k]) for k in ("LAB_NAME", "LAB_DOCKER_HOST", "LAB_INTERNET_NET", "LAB_LAN_NET", "BASE_IMAGE",
+                                        "LAB_IMAGE_PREFIX")
                   if env.get(k) and not (k == "LAB_NAME" and env[k] == DEFAULT_NAME))
     return Settings(
         given=given,
@@ -117,5 +121,6 @@ def load(environ: dict[str, str] | None = None, nets: tuple[str, str] | None = N
         base_image=env.get("BASE_IMAGE") or "debian:bookworm-slim",
         image_prefix=env.get("LAB_IMAGE_PREFIX") or "smtplab",
         nets_from=source,
+        docker_host=env.get("LAB_DOCKER_HOST", ""),
     )
 

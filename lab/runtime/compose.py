@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import os
 import shutil
 import subprocess
 from dataclasses import dataclass
 
 from lab.errors import ComposeFailed, LabError
+from lab.runtime import engine
 from lab.model.settings import Settings
 
 
@@ -37,7 +37,7 @@ class Compose:
     extra_env: dict[str, str]
 
     def run(self, *args: str, capture: bool = False, check: bool = True) -> subprocess.CompletedProcess:
-        env = {**os.environ, **self.settings.compose_env(), **self.extra_env}
+        env = {**engine.subprocess_env(), **self.settings.compose_env(), **self.extra_env}
         cmd = [*self.command, "-f", str(self.settings.compose_file), "-p", self.settings.name, *args]
         result = subprocess.run(cmd, env=env, text=True, capture_output=capture, cwd=self.settings.root)
         if check and result.returncode != 0:

@@ -1,9 +1,15 @@
-"""The Docker engine: one place that connects, and says clearly when it cannot."""
+"""The Docker engine: one place that connects, and says clearly when it cannot.
+
+Which engine: the one `using()` chose for this thread (a class spread over several engines
+works on each lab in a thread of its own), else LAB_DOCKER_HOST (a lab living on another
+engine: its printed commands carry it), else DOCKER_HOST, else the local socket."""
 
 from __future__ import annotations
 
+import contextvars
 import os
 import threading
+from contextlib import contextmanager
 from functools import lru_cache
 
 import docker
@@ -13,6 +19,28 @@ from lab.errors import LabError
 from lab.model import settings
 
 PROJECT_LABEL = "com.docker.compose.project"
+LOCAL = "unix:///var/run/docker.sock"
+_chosen: contextvars.ContextVar[str | None] = contextvars.ContextVar("lab_engine", default=None)
+
+
+def host() -> str:
+    """The engine this thread talks to."""
+    return _chosen.get() or os.environ.get("LAB_DOCKER_HOST") or os.environ.get("DOCKER_HOST") or LOCAL
+
+
+@contextmanager
+def using(where: str | None):
+    """Talk to engine `where` (a DOCKER_HOST URL; None or "": the usual one) in this block."""
+    token = _chosen.set(where or None)
+    try:
+        yield
+    finally:
+        _chosen.reset(token)
+
+
+def subprocess_env() -> dict[str, str]:
+    """The environment for docker and compose commands: this one, aimed at host()."""
+    return {**os.environ, "DOCKER_HOST": host()}
 
 
 def _lab_up() -> str:
@@ -23,11 +51,15 @@ def _lab_up() -> str:
         return "make lab-up"
 
 
-@lru_cache(maxsize=1)
 def client() -> docker.DockerClient:
-    where = os.environ.get("DOCKER_HOST", "unix:///var/run/docker.sock")
+    """A client of host(), one per engine, kept."""
+    return _client_for(host())
+
+
+@lru_cache(maxsize=16)
+def _client_for(where: str) -> docker.DockerClient:
     try:
-        engine = docker.from_env(timeout=120)
+        engine = docker.from_env(timeout=120, environment={**os.environ, "DOCKER_HOST": where})
         engine.ping()
     except docker.errors.DockerException as exc:
         reason = str(exc).splitlines()[0][:160]
@@ -36,6 +68,9 @@ def client() -> docker.DockerClient:
             f"run '{_lab_up()}', which installs and starts what the lab needs (or 'python3 -m lab.bootstrap' alone)"
         ) from None
     return engine
+
+
+client.cache_clear = _client_for.cache_clear  # tests aim the engine elsewhere and back
 
 
 def project_containers(project: str, all: bool = True):
@@ -54,14 +89,14 @@ def image_exists(tag: str) -> bool:
         return False
 
 
-_containers: dict[tuple[str, str], object] = {}  # (project, service) -> its running container
+_containers: dict[tuple[str, str, str], object] = {}  # (engine, project, service) -> its running container
 _containers_lock = threading.Lock()  # probes look containers up from pool threads
 
 
 def service_container(project: str, service: str):
     """The running container of a compose service of the project, or None. Cached; a cached
     container that stopped or vanished is looked up again."""
-    key = (project, service)
+    key = (host(), project, service)
     with _containers_lock:
         known = _containers.get(key)
     if known is not None:

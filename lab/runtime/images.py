@@ -78,7 +78,7 @@ def build_one(settings: Settings, name: str) -> BuildResult:
     run = subprocess.run(
         ["docker", "build", "-q", "-t", image_tag, "--build-arg", f"BASE_IMAGE={base}",
          "--label", f"{SOURCE_LABEL}={wanted}", str(folder)],
-        capture_output=True, text=True,
+        capture_output=True, text=True, env=engine.subprocess_env(),
     )
     if run.returncode != 0:
         last = [l for l in run.stderr.strip().splitlines() if l.strip()][-3:]
@@ -104,3 +104,22 @@ def build_all(settings: Settings, say=print, jobs: int = 3,
     first = [one(SHARED)] if SHARED in names else []  # the others build FROM it
     with ThreadPoolExecutor(max_workers=jobs) as pool:
         return first + list(pool.map(one, [n for n in names if n != SHARED]))
+
+
+def copy_to(settings: Settings, where: str) -> list[str]:
+    """The lab's images on engine `where` as they are on this one: each that is missing there,
+    or was built from other sources, is sent over (docker save | docker load; no registry).
+    Returns the tags sent."""
+    here = {tag(settings, n): current_hash(tag(settings, n)) for n in folders(settings) if n != SHARED}
+    with engine.using(where):
+        stale = [t for t, wanted in here.items() if current_hash(t) != wanted]
+        there = engine.subprocess_env()
+    if not stale:
+        return []
+    save = subprocess.Popen(["docker", "save", *stale], stdout=subprocess.PIPE, env=engine.subprocess_env())
+    load = subprocess.run(["docker", "load", "-q"], stdin=save.stdout, capture_output=True, text=True, env=there)
+    save.stdout.close()
+    if save.wait() != 0 or load.returncode != 0:
+        last = [l for l in load.stderr.strip().splitlines() if l.strip()][-1:] or ["docker save failed"]
+        raise LabError(f"copying {', '.join(stale)} to the engine at {where} failed: {last[0]}")
+    return stale

@@ -58,17 +58,23 @@ def _table(*columns: str) -> Table:
     return table
 
 
-def roster(done) -> Table:
-    """After class-up: each student's lab, its subnets, and the commands to use it, as typed."""
-    table = _table("student's lab", "internet", "lan", "a shell", "run a variant", "up in")
+def roster(done) -> list[str]:
+    """After class-up: one line per student's lab - its name, engine (when the class is spread
+    over several), subnets, and the commands to use it, whole (lines are never cut: print
+    them with soft_wrap, so that a narrow terminal wraps them without breaking a paste)."""
+    engines = len({lab.detail.get("engine") for lab in done.labs if lab.settings}) > 1
+    width = max((len(lab.name) for lab in done.labs), default=0)
+    where = max((len(lab.detail.get("engine", "")) for lab in done.labs), default=0) if engines else 0
+    lines = []
     for lab in done.labs:
         s = lab.settings
+        head = lab.name.ljust(width) + ("  " + lab.detail.get("engine", "").ljust(where) if engines else "")
         if s is None:
-            table.add_row(f"[red]{lab.name}[/]", "-", "-", f"[red]{lab.error}[/]", "", f"{lab.seconds} s")
+            lines.append(f"{head}  failed after {lab.seconds} s: {lab.error}")
             continue
-        table.add_row(lab.name, f"{s.internet_net}.0/24", f"{s.lan_net}.0/24", s.command("make shell-outside"),
-                      s.command("make verify-method1"), f"{lab.seconds} s")
-    return table
+        lines.append(f"{head}  {s.internet_net}.0/24 {s.lan_net}.0/24  shell: {s.command('make shell-outside')}"
+                     f"  verify: {s.command('make verify-method1')}")
+    return lines
 
 
 def summary_line(done) -> str:

@@ -11,6 +11,7 @@ import uuid
 import pytest
 
 from lab import classroom
+from lab.runtime import classes
 from lab.model import settings
 from lab.runtime import engine, lifecycle
 
@@ -42,7 +43,7 @@ def a_class(docker_engine, hand_made):
     make("class-down")
     for name in NAMES:  # whatever happened above: nothing of ours stays
         lifecycle.down(settings.load({"LAB_NAME": name}))
-    classroom.roster_path(CLASS).unlink(missing_ok=True)
+    classes.roster_path(CLASS).unlink(missing_ok=True)
     (ROOT / "results" / f"class.{CLASS}.html").unlink(missing_ok=True)
 
 
@@ -52,7 +53,7 @@ def test_class_up_starts_every_lab_labelled_and_prints_the_roster(a_class):
     for name in NAMES:
         assert f"LAB_NAME={name} make shell-outside" in a_class.stdout
         assert f"LAB_NAME={name} make verify-method1" in a_class.stdout
-    roster = json.loads(classroom.roster_path(CLASS).read_text())
+    roster = json.loads(classes.roster_path(CLASS).read_text())
     assert [lab["name"] for lab in roster["labs"]] == NAMES
 
 

@@ -2,11 +2,11 @@
 holds it, which names are free, and how the results read - every decision without Docker."""
 
 import pytest
-from rich.console import Console
 
 from lab import classroom
 from lab.classroom import ClassDone, LabDone
 from lab.errors import LabError
+from lab.runtime import classes
 from lab.model import settings
 from lab.views import class_view
 
@@ -55,7 +55,7 @@ def test_the_class_name_defaults_and_is_checked():
 
 
 def test_capacity_is_the_measured_one_bounded_by_memory():
-    assert classroom.capacity(2, 24 * 1024) == 2 * classroom.LABS_PER_CORE == 40
+    assert classroom.capacity(2, 24 * 1024) == 2 * classroom.LABS_PER_CORE == 60
     assert classroom.capacity(2, 2 * 1024) == int(0.8 * 2 * 1024 // classroom.MIB_PER_LAB) < 40  # memory runs out first
     assert classroom.capacity(16, 24 * 1024) < 16 * classroom.LABS_PER_CORE
 
@@ -92,16 +92,18 @@ def test_more_labs_than_the_machine_holds_starts_nothing():
 
 
 def test_each_lab_fails_on_its_own():
-    def work(name):
+    def work(name, where):
         if name == "b":
             raise LabError("b: not healthy")
-        return None, {"ok": True}
+        if name == "c":
+            raise KeyError("an engine's odd answer")
+        return None, {"ok": True, "engine": where}
 
     events = []
-    done = classroom.each("monday", "up", ["a", "b", "c"], work, jobs=2,
+    done = classroom.each("monday", "up", {"a": "", "b": "", "c": "unix:///tmp/x.sock"}, work, jobs=2,
                           on_event=lambda step, name, result: events.append((name, result is None)))
     assert [lab.name for lab in done.labs] == ["a", "b", "c"]
-    assert [lab.error for lab in done.labs] == [None, "b: not healthy", None]
+    assert [lab.error for lab in done.labs] == [None, "b: not healthy", "KeyError: \"an engine's odd answer\""]
     assert not done.ok and sorted(events) == sorted([(n, s) for n in "abc" for s in (True, False)])
     assert done.to_dict()["labs"][1] == {"name": "b", "seconds": done.labs[1].seconds, "error": "b: not healthy",
                                          "detail": {}}
@@ -116,14 +118,53 @@ def test_a_mismatch_makes_the_class_not_ok():
 def test_the_roster_gives_each_student_commands_that_carry_the_lab():
     s = settings.load({"LAB_NAME": "student07"}, nets=("100.64.7", "10.77.7"))
     done = ClassDone("monday", "up", [LabDone("student07", 9.5, s), LabDone("student08", 3.0, None, "not healthy")], 10.0, 3)
-    console = Console(width=250, record=True)
-    console.print(class_view.roster(done))
-    text = console.export_text()
+    lines = class_view.roster(done)
+    text = "\n".join(lines)
+    assert len(lines) == 2 and lines[1].startswith("student08  failed after 3.0 s: not healthy")
     assert "LAB_NAME=student07 make shell-outside" in text and "LAB_NAME=student07 make verify-method1" in text
     assert "100.64.7.0/24" in text and "10.77.7.0/24" in text and "not healthy" in text
     assert class_view.summary_line(done) == "class monday: 1/2 labs up in 10.0 s (3 at a time); failed: student08"
 
 
 def test_the_roster_file_is_never_a_labs_folder():
-    assert classroom.roster_path("monday").name == "class.monday.json"
+    assert classes.roster_path("monday").name == "class.monday.json"
     assert "." not in "".join(classroom.student_names("40"))
+
+
+LOCAL, OTHER = "", "unix:///tmp/lab-engine2.sock"
+
+
+def test_new_labs_go_to_the_engine_with_the_fewest_and_old_ones_stay():
+    labs = {"x": (None, LOCAL), "y": (None, LOCAL), "s1": ("monday", OTHER)}  # two hand-made labs here
+    where = classroom.assign(["s1", "s2", "s3", "s4"], [LOCAL, OTHER], labs)
+    assert where == {"s1": OTHER, "s2": OTHER, "s3": LOCAL, "s4": OTHER}
+
+
+def test_one_engine_takes_every_lab():
+    assert set(classroom.assign(["a", "b"], [LOCAL], {}).values()) == {LOCAL}
+
+
+@pytest.mark.parametrize("wheres, count", [
+    ([LOCAL], 1), ([LOCAL, OTHER], 1),  # a second dockerd on this machine shares its cores
+    ([LOCAL, "tcp://10.0.0.2:2376"], 2), (["ssh://a", "tcp://b:2376"], 2),
+])
+def test_machines_behind_the_engines(wheres, count):
+    assert classes.machines(wheres) == count
+
+
+def test_engines_are_urls_or_contexts_and_never_twice():
+    assert classes.engines(None) == [""] and classes.engines("  ") == [""]
+    assert classes.engines(f"{OTHER} tcp://b:2376") == [OTHER, "tcp://b:2376"]
+    with pytest.raises(LabError) as err:
+        classes.engines(f"{OTHER} {OTHER}")
+    assert one_line(err).startswith(f"ENGINES: '{OTHER}' names an engine given already")
+    with pytest.raises(LabError) as err:
+        classes.engines("no-such-context-here")
+    assert one_line(err).startswith("ENGINES: 'no-such-context-here' is neither a Docker context")
+
+
+def test_a_lab_on_another_engine_carries_it_in_every_command(monkeypatch):
+    monkeypatch.delenv("LAB_DOCKER_HOST", raising=False)
+    s = settings.load(classes.lab_env("student02", OTHER), nets=("100.64.2", "10.77.2"))
+    assert s.command("make shell-outside") == f"LAB_NAME=student02 LAB_DOCKER_HOST={OTHER} make shell-outside"
+    assert "LAB_DOCKER_HOST" not in classes.lab_env("student01", LOCAL)
