@@ -3,6 +3,8 @@ holds it, which names are free, and how the results read - every decision withou
 
 import pytest
 
+from rich.console import Console
+
 from lab import classroom
 from lab.classroom import ClassDone, LabDone
 from lab.errors import LabError
@@ -168,3 +170,23 @@ def test_a_lab_on_another_engine_carries_it_in_every_command(monkeypatch):
     s = settings.load(classes.lab_env("student02", OTHER), nets=("100.64.2", "10.77.2"))
     assert s.command("make shell-outside") == f"LAB_NAME=student02 LAB_DOCKER_HOST={OTHER} make shell-outside"
     assert "LAB_DOCKER_HOST" not in classes.lab_env("student01", LOCAL)
+
+
+@pytest.mark.parametrize("terminal, ci, live", [(True, None, True), (True, "true", False), (False, None, False)])
+def test_the_class_progress_bar_is_live_only_on_a_terminal(monkeypatch, terminal, ci, live):
+    import io
+    import re
+
+    if ci is None:
+        monkeypatch.delenv("CI", raising=False)
+    else:
+        monkeypatch.setenv("CI", ci)
+    console = Console(file=io.StringIO(), force_terminal=terminal, width=120)
+    with class_view.Labs(console, 2, "up") as bar:
+        bar.event("up", "ann", None)
+        bar.event("up", "ann", LabDone("ann", 1.0))
+        bar.event("up", "bob", None)
+        bar.event("up", "bob", LabDone("bob", 2.0, None, "not healthy"))
+    out = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", console.file.getvalue())
+    assert "bob: not healthy" in out  # a failure is said, live or not
+    assert ("2/2" in out) is live and (out.strip() == "bob: not healthy") is not live
