@@ -19,8 +19,10 @@ ROOT = settings.ROOT
 
 def make(command: str, timeout: float = 900, **env) -> subprocess.CompletedProcess:
     """`command` as typed in the checkout (LAB_NAME comes from this environment)."""
+    # as in a terminal: no outer make (under `make test` its MAKELEVEL would add "Entering directory" lines)
+    outer = ("MAKELEVEL", "MAKEFLAGS", "MFLAGS", "MAKEOVERRIDES")
     return subprocess.run(command, shell=True, cwd=ROOT, capture_output=True, text=True, timeout=timeout,
-                          stdin=subprocess.DEVNULL, env={**os.environ, **env})
+                          stdin=subprocess.DEVNULL, env={**{k: v for k, v in os.environ.items() if k not in outer}, **env})
 
 
 @pytest.fixture(scope="module")
