@@ -5,6 +5,7 @@ class's labs - not a lab of a similar name made by hand."""
 
 import json
 import os
+import shutil
 import subprocess
 import uuid
 
@@ -45,6 +46,8 @@ def a_class(docker_engine, hand_made):
         lifecycle.down(settings.load({"LAB_NAME": name}))
     classes.roster_path(CLASS).unlink(missing_ok=True)
     (ROOT / "results" / f"class.{CLASS}.html").unlink(missing_ok=True)
+    for name in NAMES:  # the throwaway labs' results too
+        shutil.rmtree(ROOT / "results" / name, ignore_errors=True)
 
 
 def test_class_up_starts_every_lab_labelled_and_prints_the_roster(a_class):
