@@ -22,8 +22,8 @@ NAMES = [f"{CLASS}-ann", f"{CLASS}-bob"]
 
 
 def make(*args: str) -> subprocess.CompletedProcess:
-    env = {**{k: v for k, v in os.environ.items() if k not in ("LAB_NAME", "LAB_INTERNET_NET", "LAB_LAN_NET")},
-           "CI": "true"}
+    skip = ("LAB_NAME", "LAB_INTERNET_NET", "LAB_LAN_NET", "MAKELEVEL", "MAKEFLAGS", "MFLAGS", "MAKEOVERRIDES")
+    env = {**{k: v for k, v in os.environ.items() if k not in skip}, "CI": "true"}  # as in a terminal
     return subprocess.run(["make", "-s", *args, f"CLASS={CLASS}"], cwd=ROOT, env=env, text=True,
                           capture_output=True, timeout=300)
 

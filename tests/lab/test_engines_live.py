@@ -21,7 +21,9 @@ NAME = f"{CLASS}-ann"
 
 
 def make(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess:
-    env = {**{k: v for k, v in os.environ.items() if not k.startswith("LAB_") or k == "LAB_IMAGE_PREFIX"}, "CI": "true"}
+    outer = ("MAKELEVEL", "MAKEFLAGS", "MFLAGS", "MAKEOVERRIDES")  # no outer make's (see below)
+    env = {**{k: v for k, v in os.environ.items()
+              if k not in outer and (not k.startswith("LAB_") or k == "LAB_IMAGE_PREFIX")}, "CI": "true"}
     return subprocess.run(["make", "-s", *args], cwd=ROOT, env=env, text=True, input=stdin,
                           capture_output=True, timeout=300)
 
@@ -77,6 +79,19 @@ def test_the_lab_runs_on_the_engine_it_was_sent_to(spread_class, second_engine):
     assert not engine.project_containers(NAME)  # none on the usual engine
     with engine.using(second_engine):
         assert len(engine.project_containers(NAME, all=False)) == 7
+
+def test_the_roster_command_reaches_the_lab_as_printed(spread_class, second_engine):
+    command = f"LAB_NAME={NAME} LAB_DOCKER_HOST={second_engine} make shell-outside"
+    assert command in spread_class.stdout
+    # as pasted into a fresh terminal: no LAB_* of ours, and no outer make (under `make test`
+    # its MAKELEVEL adds "Entering directory" lines after the shell's output)
+    outer = ("MAKELEVEL", "MAKEFLAGS", "MFLAGS", "MAKEOVERRIDES")
+    env = {k: v for k, v in os.environ.items()
+           if k not in outer and (not k.startswith("LAB_") or k == "LAB_IMAGE_PREFIX")}
+    out = subprocess.run(["bash", "-c", command], cwd=ROOT, env=env, input="hostname\n", text=True,
+                         capture_output=True, timeout=60)
+    assert out.returncode == 0 and out.stdout.strip().splitlines()[-1] == "outside", out.stdout + out.stderr
+
 
 def test_class_status_and_down_find_it_there(spread_class, second_engine):
     status = make("class-status", f"CLASS={CLASS}")
