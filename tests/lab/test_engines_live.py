@@ -6,12 +6,11 @@ commands carry LAB_DOCKER_HOST and work as printed; class-down removes them ther
 import os
 import shutil
 import subprocess
-import time
 import uuid
 
 import pytest
 
-from lab import classroom
+from lab import classroom, waiting
 from lab.model import settings
 from lab.runtime import classes, engine, images
 
@@ -37,11 +36,13 @@ def second_engine(docker_engine):
                                "--pidfile", f"{base}.pid", "--bridge", "none", "--iptables=false"],
                               stdout=log, stderr=subprocess.STDOUT)
     try:
-        deadline = time.monotonic() + 30
-        while subprocess.run(["docker", "-H", sock, "version"], capture_output=True).returncode != 0:
-            if daemon.poll() is not None or time.monotonic() > deadline:
-                pytest.fail(f"the second dockerd did not answer: {open(f'{base}.log').read()[-1500:]}", pytrace=False)
-            time.sleep(0.2)
+        def answers():  # True once it answers; "died" if it exited first
+            if daemon.poll() is not None:
+                return "died"
+            return subprocess.run(["docker", "-H", sock, "version"], capture_output=True).returncode == 0
+
+        if waiting.until(answers, 30) is not True:
+            pytest.fail(f"the second dockerd did not answer: {open(f'{base}.log').read()[-1500:]}", pytrace=False)
         yield sock
     finally:
         with engine.using(sock):
