@@ -7,6 +7,11 @@ real source address. It never raises on an SMTP error: a refused connection, a 5
 
     lab-probe --server postfix.lab.example --from a@isp.example --to alice@postfix.lab.example
     lab-probe --server postfix.lab.example --user alice --password wonderland --to x@remote.example
+    lab-probe --server postfix.lab.example --pop-user alice --pop-password wonderland --to x@remote.example
+
+With --pop-user it logs in over POP3 (port 110) first and starts the SMTP session at once:
+POP-before-SMTP lets an address relay for seconds after a login, and a second process
+started for the SMTP session could come too late on a busy machine.
 """
 
 import argparse
@@ -27,6 +32,7 @@ class Session:
     def __init__(self, args):
         self.args = args
         self.steps = []
+        self.answered = {}  # stage -> when the server answered it (time.time())
         self.smtp = smtplib.SMTP(timeout=args.timeout)
 
     def record(self, stage, command, code, reply):
@@ -36,6 +42,7 @@ class Session:
 
     def cmd(self, stage, verb, arg="", shown=None):
         code, reply = self.smtp.docmd(verb, arg)
+        self.answered[stage] = time.time()
         return self.record(stage, shown or f"{verb} {arg}".strip(), code, reply)
 
     def connect(self):
@@ -85,8 +92,25 @@ class Session:
         return self.record("data", "DATA <message>", code, reply)
 
 
+def pop_login(args):
+    """One POP3 login to the server: {"ok", "reply", "at"} (at: when the server answered PASS)."""
+    import poplib
+
+    try:
+        pop = poplib.POP3(args.server, args.pop_port, timeout=args.timeout)
+        pop.user(args.pop_user)
+        reply, ok = pop.pass_(args.pop_password).decode(errors="replace"), True
+        at = time.time()
+        pop.quit()
+    except (poplib.error_proto, OSError) as exc:
+        said = exc.args[0] if exc.args else exc
+        reply, ok, at = said.decode(errors="replace") if isinstance(said, bytes) else str(said), False, time.time()
+    return {"ok": ok, "reply": reply, "at": at}
+
+
 def run(args):
     token = args.token or uuid.uuid4().hex[:16]
+    pop = pop_login(args) if args.pop_user else None
     session = Session(args)
     started = time.monotonic()
     plan = [session.connect, session.hello]
@@ -121,6 +145,8 @@ def run(args):
     except (OSError, smtplib.SMTPException):
         pass
     last = session.steps[-1]
+    if pop and "rcpt" in session.answered:  # how long the login's POP-before-SMTP grant had to last
+        pop["rcpt_after"] = round(session.answered["rcpt"] - pop["at"], 3)
     return {
         "server": args.server,
         "port": args.port,
@@ -133,6 +159,7 @@ def run(args):
         "reply": last["reply"],
         "steps": session.steps,
         "seconds": round(time.monotonic() - started, 3),
+        **({"pop": pop} if pop else {}),
     }
 
 
@@ -142,17 +169,24 @@ def parse(argv):
     p.add_argument("--port", type=int, default=25)
     p.add_argument("--helo", help="name for EHLO (default: this host's FQDN)")
     p.add_argument("--from", dest="sender", default=None)
-    p.add_argument("--to", dest="recipient", required=True)
+    p.add_argument("--to", dest="recipient")
     p.add_argument("--user")
     p.add_argument("--password", default="")
     p.add_argument("--mech", choices=["PLAIN", "LOGIN"], default="PLAIN")
     p.add_argument("--starttls", action="store_true")
     p.add_argument("--token", help="unique token to put in the message (default: random)")
     p.add_argument("--timeout", type=float, default=20.0)
+    p.add_argument("--pop-user", help="log in over POP3 as this user first (POP-before-SMTP)")
+    p.add_argument("--pop-password", default="")
+    p.add_argument("--pop-port", type=int, default=110)
+    p.add_argument("--pop-only", action="store_true", help="only the POP3 login; print its result")
     args = p.parse_args(argv)
+    if not args.recipient and not args.pop_only:
+        p.error("--to is required")
     args.sender = args.sender or f"{args.user or 'probe'}@{socket.getfqdn()}"
     return args
 
 
 if __name__ == "__main__":
-    print(json.dumps(run(parse(sys.argv[1:])), indent=1))
+    options = parse(sys.argv[1:])
+    print(json.dumps(pop_login(options) if options.pop_only else run(options), indent=1))

@@ -118,10 +118,12 @@ class Server:
         return []
 
     # --- hooks a kind may fill in ---------------------------------------------------------
-    def before_probe(self, probe, client) -> list[str]:
-        """Prepare for one probe (e.g. a POP3 login for POP-before-SMTP); returns what the
-        lab should show beside the probe's result. Default: nothing to do."""
-        return []
+    def before_probe(self, probe, client):
+        """Prepare for one probe (e.g. POP-before-SMTP: an empty drac map, a POP3 login).
+        Returns None (nothing to do: the default) or an object with `probe_options` (more
+        flags for lab-probe) and `finish(transcript)` -> (notes the lab shows beside the
+        probe's result, warnings that void it)."""
+        return None
 
     def claims(self, token: str) -> list[str]:
         """Log lines in which the server claims something about the token's message that

@@ -208,9 +208,9 @@ class PostfixServer(Server):
             self._lists[service] = postfix_trace.lists_from_postconf(self._postconf, service)
         return self._lists[service]
 
-    def before_probe(self, probe, client) -> list[str]:
+    def before_probe(self, probe, client):
         """POP-before-SMTP probes: an empty drac map, then the probe's POP3 step."""
-        return self.drac.before(probe.pop, client, self.topo.user(self.topo.local_recipient)) if probe.pop else []
+        return self.drac.before(probe.pop, client, self.topo.user(self.topo.local_recipient)) if probe.pop else None
 
     def versions(self) -> dict:
         out = self.run(

@@ -96,9 +96,11 @@ def run_probe(settings: Settings, server: Server, probe: Probe, expected: Outcom
     where = target(probe, server)
     token = uuid.uuid4().hex[:16]
     hops = mark_logs(settings, server, where)
-    notes = server.before_probe(probe, client)
+    prepared = server.before_probe(probe, client)
     started = time.monotonic()
-    transcript = hostexec.probe(settings, client.name, **probe_options(probe, topo, where, token))
+    transcript = hostexec.probe(settings, client.name, **probe_options(probe, topo, where, token),
+                                **(prepared.probe_options if prepared else {}))
+    notes, warnings = prepared.finish(transcript) if prepared else ([], [])
     actual, place, code, stage, evidence = classify(transcript), None, transcript["code"], transcript["stage"], []
     if actual is None:  # accepted: where did it go?
         found = fate.find(settings, server, token, where.user, hops)
@@ -111,7 +113,6 @@ def run_probe(settings: Settings, server: Server, probe: Probe, expected: Outcom
     trace, trace_note = server.trace(session, reread_session(settings, hops, server, peer.address, token))
     said, kept = server.claims(token), server.records(token)
     evidence = notes + decided + [line for line in evidence + said + kept if line not in decided]
-    warnings = []
     if seen and seen != client.address:
         warnings.append(f"{where.host.name} logged the client as {seen}, but {client.name}'s own address is "
                         f"{client.address}: something (NAT, a proxy) stands between them and the test would lie")
