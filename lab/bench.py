@@ -5,20 +5,24 @@ variant, all variants, the running lab's memory, its CPU while idle (a minute: c
 their shims, the engine's share; `idle_cpu_percent_of_one_core`) and the image sizes, and what the
 restriction trace costs (each Postfix variant run traced and untraced, in turns). With
 --cold, first remove the lab's images and the base image, and time the cold build too
-(minutes). With --trace-only, only the trace's cost, on the lab as it runs (no down, no up)."""
+(minutes). The whole matrix as `make verify` runs it, through the command agent and with
+one docker exec per command, beside the figures from before (lab/bench_before.json). With
+--trace-only, --idle-only or --matrix-only, only that, on the lab as it runs (no down, no up)."""
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import platform
 import re
 import statistics
 import subprocess
 import time
 from datetime import datetime, timezone
+from pathlib import Path
 
-from lab.runtime import cost
+from lab.runtime import agent, cost
 from lab.runtime import engine
 from lab.runtime import images
 from lab.runtime import lifecycle
@@ -31,6 +35,8 @@ from lab.verify import variant as verify
 from lab.verify.probe_run import run_probe
 from lab.model.results import results_dir
 
+# the full matrix as measured before the agent and the 3 s drac expiry (lab/bench_before.json)
+BEFORE = Path(__file__).with_name("bench_before.json")
 UNITS = {"B": 1, "KiB": 1024, "MiB": 1024**2, "GiB": 1024**3, "kB": 1000, "MB": 1000**2, "GB": 1000**3}
 
 
@@ -102,6 +108,8 @@ def main(argv=None) -> int:
                         "running lab (kept in bench.json beside the numbers of the last full run)")
     parser.add_argument("--idle-only", action="store_true", help="only the idle lab's CPU, on the running lab "
                         "(kept in bench.json beside the numbers of the last full run)")
+    parser.add_argument("--matrix-only", action="store_true", help="only the whole matrix, on the running lab "
+                        "(kept in bench.json beside the numbers of the last full run)")
     parser.add_argument("--idle-seconds", type=float, default=60.0, help="the idle CPU's window")
     args = parser.parse_args(argv)
     s = subnets.resolve(settings.load())
@@ -116,6 +124,10 @@ def main(argv=None) -> int:
         previous = json.loads(path.read_text()) if path.exists() else {}
         report = {**previous, "trace_cost": trace_cost(s, topo, variants, args.trace_rounds)}
         return write(path, report)
+    if args.matrix_only:
+        verify.ensure_running(s, quiet)
+        previous = json.loads(path.read_text()) if path.exists() else {}
+        return write(path, {**previous, "matrix": matrix(s, variants)})
     if args.idle_only:
         verify.ensure_running(s, quiet)
         previous = json.loads(path.read_text()) if path.exists() else {}
@@ -142,8 +154,28 @@ def main(argv=None) -> int:
         seconds, run = timed(verify.run_variant, variant, s, quiet)
         report["variant_seconds"][variant] = {"seconds": seconds, "probes": len(run.probes), "ok": run.ok}
     report["all_variants_seconds"] = round(time.monotonic() - total_start, 1)
+    report["matrix"] = matrix(s, variants)
     report["trace_cost"] = trace_cost(s, topo, variants, args.trace_rounds)
     return write(path, report)
+
+
+def matrix(s, variants: list[str]) -> dict:
+    """The whole matrix as `make verify` runs it (run_all: a stream per server under test,
+    probes in lanes), per variant and in all, through the agent and with one docker exec per
+    command (LAB_EXEC=docker-exec: how every command ran before the agent), beside the
+    figures measured before this work (BEFORE)."""
+    measured = {}
+    for way in agent.MODES:
+        saved = os.environ.get("LAB_EXEC")
+        os.environ["LAB_EXEC"] = way
+        try:
+            seconds, runs = timed(verify.run_all, variants, s, lambda *_: None)
+        finally:
+            os.environ.pop("LAB_EXEC") if saved is None else os.environ.__setitem__("LAB_EXEC", saved)
+        measured[way] = {"seconds": seconds, "ok": all(r.ok for r in runs),
+                         "variants": {r.variant: r.seconds for r in runs}}
+    before = json.loads(BEFORE.read_text())
+    return {"after": measured["agent"], "docker_exec": measured["docker-exec"], "before": before}
 
 
 def write(path, report: dict) -> int:

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+import base64
 import json
 import shlex
-import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -68,18 +68,17 @@ def find_token(settings: Settings, host: str, token: str, paths: list[str]) -> s
 
 
 def put_files(settings: Settings, host: str, files: dict[str, str]) -> None:
-    """Write files (absolute path -> text) into a host in one go."""
-    import io
-    import tarfile
-
-    buffer = io.BytesIO()
-    with tarfile.open(fileobj=buffer, mode="w") as tar:
-        for path, text in files.items():
-            data = text.encode()
-            info = tarfile.TarInfo(path.lstrip("/"))
-            info.size, info.mode, info.mtime = len(data), 0o644, int(time.time())
-            tar.addfile(info, io.BytesIO(data))
-    container(settings, host).put_archive("/", buffer.getvalue())
+    """Write files (absolute path -> text) into a host in one go (mode 644, owned by root)."""
+    steps = []
+    for path, text in files.items():
+        q = shlex.quote(path)
+        encoded = base64.b64encode(text.encode()).decode()
+        steps.append(f"mkdir -p \"$(dirname {q})\" && printf %s {encoded} | base64 -d > {q} && chmod 644 {q}")
+    if not steps:
+        return
+    out = run(settings, host, " && ".join(steps))
+    if out.exit_code != 0:
+        raise LabError(f"{host}: writing {', '.join(files)} failed: {out.output.strip()[-200:]}")
 
 
 def log_mark(settings: Settings, host: str, path: str = MAIL_LOG) -> int:

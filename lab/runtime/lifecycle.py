@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from functools import lru_cache
 
-from lab.runtime import compose
+from lab.runtime import agent, compose
 from lab.runtime import engine
 from lab.runtime import images
 from lab.runtime import network_check
@@ -76,10 +76,15 @@ def check_now(container) -> tuple[bool, str]:
     test = (container.attrs.get("Config", {}).get("Healthcheck") or {}).get("Test") or ["NONE"]
     if test[0] == "NONE":
         return True, ""
-    command = test[1:] if test[0] == "CMD" else ["sh", "-c", test[1]]
-    result = container.exec_run(command)
-    lines = (result.output or b"").decode(errors="replace").strip().splitlines()
-    return result.exit_code == 0, lines[-1] if lines else ""
+    command = test[1:] if test[0] == "CMD" else test[1]
+    labels = container.labels
+    key = (engine.host(), labels.get(engine.PROJECT_LABEL), labels.get("com.docker.compose.service", container.name))
+    try:  # through the host's agent, which later commands of this process reuse
+        code, output = agent.run(key, lambda: container, command)
+    except LabError as exc:  # it stopped meanwhile
+        return False, str(exc)
+    lines = output.strip().splitlines()
+    return code == 0, lines[-1] if lines else ""
 
 
 def _age(container) -> float:

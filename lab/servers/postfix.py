@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 
 from lab.runtime import hostexec
 from lab import waiting
@@ -25,6 +26,7 @@ FATAL = re.compile(r"\b(?:fatal|panic): ")
 SETTLE = "touch -d @$(($(date +%s) - 2)) /etc/postfix/main.cf /etc/postfix/master.cf"
 POSTCONF_LISTS = f"postconf {' '.join(postfix_trace.PARAMS)}; postconf -P 2>/dev/null || true"
 LISTS = "--- restriction lists"
+CHECK = "postfix check 2>&1; postconf -n 2>&1 >/dev/null"  # what Postfix says of its files
 TRACE_WAIT = 3.0  # seconds for the probe's session to be logged to its end (its disconnect line)
 NOT_TRACED = ("not traced: Postfix logs the restrictions it evaluates only for clients in debug_peer_list "
               "(make verify traces every probe; by hand: lab probe ... --trace)")
@@ -41,7 +43,9 @@ class PostfixServer(Server):
         self._lists: dict[str, dict[str, list[str]]] = {}  # master.cf service -> its restriction lists
         self._postconf = ""  # `postconf <restriction lists>; postconf -P` of the variant, read at apply
 
-    def reset(self) -> None:
+    def reset(self, drac_expire: int | None = None) -> None:
+        """The image's baseline again: main.cf, master.cf, the access map, empty queue and
+        mailboxes, dracd running with an empty map (and `drac_expire`, else its default)."""
         self.restore_files()
         users = " ".join(u.name for u in self.topo.users)
         self.run(
@@ -50,7 +54,7 @@ class PostfixServer(Server):
             f"for u in {users}; do rm -rf /home/$u/Maildir/new/* /home/$u/Maildir/cur/* /home/$u/Maildir/tmp/*; done",
             what="reset to baseline",
         )
-        self.drac.reset()
+        self.drac.reset(drac_expire)
 
     def apply(self, scenario: Scenario, trace: Sequence[str] = ()) -> dict:
         """Reset, write the variant, reload (restart if the last variant left smtpd broken:
@@ -67,6 +71,14 @@ class PostfixServer(Server):
         except LabError as exc:
             raise ConfigRefused(f"{scenario.where}: {exc}") from None
         mark = self.log_mark()
+        # `postfix check` (a third of a second) reads the files just written: it runs while
+        # Postfix reloads, and check_serving() takes its answer (not across a restart: that
+        # would end it halfway)
+        check = None
+        if not broken_before:
+            checking = ThreadPoolExecutor(max_workers=1)
+            check = checking.submit(hostexec.run, self.settings, self.name, CHECK)
+            checking.shutdown(wait=False)
         try:
             self.restart() if broken_before else self.reload()
         except LabError as exc:  # `postfix reload` itself refused (e.g. inet_interfaces no host has)
@@ -74,7 +86,7 @@ class PostfixServer(Server):
             self.run(f"mkdir -p {UNSERVING.rsplit('/', 1)[0]} && touch {UNSERVING}")
             raise ConfigRefused(f"{scenario.where}: Postfix does not serve this configuration: "
                                 f"{said[0] if said else exc}") from None
-        warnings = self.check_serving(scenario, mark)
+        warnings = self.check_serving(scenario, mark, check.result() if check else None)
         self.set_variant(scenario.id)
         self.traced = bool(trace)
         # main.cf as it is now, and (for a trace) the restriction lists, in one exec
@@ -91,9 +103,7 @@ class PostfixServer(Server):
         }
 
     def _write(self, scenario: Scenario, trace: Sequence[str] = ()) -> None:
-        self.reset()
-        if scenario.drac_expire:
-            self.drac.reset(scenario.drac_expire)
+        self.reset(scenario.drac_expire)
         self.put_files(scenario.files)
         params = parse_main_cf(scenario.postconf) + parse_main_cf(scenario.postconf_lab)
         tracing = [("debug_peer_list", ", ".join(trace))] if trace else []
@@ -109,12 +119,14 @@ class PostfixServer(Server):
             if path in scenario.files:
                 self.run(["postmap", f"{kind}:{path}"])
 
-    def check_serving(self, scenario: Scenario, mark: int, timeout: float = 8.0) -> list[str]:
+    def check_serving(self, scenario: Scenario, mark: int, check: hostexec.ExecResult | None = None,
+                      timeout: float = 8.0) -> list[str]:
         """Postfix serves the configuration just loaded: `postfix check` passes, port 25
         greets, and nothing since the reload says fatal. Else mark the host for a restart
         on the next apply and raise ConfigRefused quoting Postfix. Returns the warnings
-        `postfix check` and `postconf -n` gave (e.g. an unused, misspelled parameter)."""
-        check = hostexec.run(self.settings, self.name, "postfix check 2>&1; postconf -n 2>&1 >/dev/null")
+        `postfix check` and `postconf -n` gave (e.g. an unused, misspelled parameter); `check`:
+        their answer, when the caller ran them already."""
+        check = check or hostexec.run(self.settings, self.name, CHECK)
         said = [line.strip() for line in check.output.splitlines() if line.strip()]
 
         def settled():

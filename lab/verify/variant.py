@@ -52,16 +52,18 @@ def lanes(probes: list[Probe], server_name: str) -> list[list[Probe]]:
 
 def run_variant(variant: str | Scenario, settings: Settings | None = None, say=print, only: str | None = None,
                 on_probe: Callable[[str, int, int], None] | None = None, trace: bool = True,
-                reset: bool = True) -> results.RunResult:
+                reset: bool = True, ensured: bool = False) -> results.RunResult:
     """`variant`: an id, a scenario file's path, or a Scenario already loaded (e.g. a student's
     own configuration, `lab try`). on_probe(probe id, index, how many) is called as each probe
     starts (a progress display); trace: record every probe's restriction trace (False: the
     servers stay quiet; each probe's trace_note says so); reset: empty the relay's queue and
-    the sink first (False when another variant runs at the same time: see run_all)."""
+    the sink first (False when another variant runs at the same time: see run_all); ensured:
+    the caller has just made sure the lab runs and is healthy (run_all, once for all)."""
     settings = subnets.resolve(settings or load())
     if not isinstance(variant, Scenario):  # a bad variant is named before anything starts
         scenario.find(variant, topology.load(settings))
-    settings = ensure_running(settings, say)  # a lab started now has its subnets from now on
+    if not ensured:
+        settings = ensure_running(settings, say)  # a lab started now has its subnets from now on
     topo = topology.load(settings)
     chosen: Scenario = (variant if isinstance(variant, Scenario) else scenario.find(variant, topo)).rendered(topo)
     started_at = datetime.now(timezone.utc).isoformat(timespec="seconds")
@@ -127,7 +129,8 @@ def run_all(variants: list[str], settings: Settings, say=print, on_probe_for=Non
 
     def stream(names: list[str]) -> None:
         for name in names:
-            run = run_variant(name, settings, say, on_probe=on_probe_for(name) if on_probe_for else None, reset=False)
+            run = run_variant(name, settings, say, on_probe=on_probe_for(name) if on_probe_for else None, reset=False,
+                              ensured=True)
             finished[name] = run
             if on_done:
                 on_done(run)
