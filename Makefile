@@ -48,9 +48,11 @@ lab-down: $(STAMP) ## remove this lab's containers, networks and volumes (and no
 status: $(STAMP) ## which hosts are running and healthy
 	$(LAB) status
 
-test: bootstrap $(STAMP) ## the whole suite: unit tests, image tests, lab tests against real containers, the report in a browser
+TEST_JOBS ?= 3
+test: bootstrap $(STAMP) ## the whole suite: unit, image, lab and browser tests, in TEST_JOBS (3) pytest workers
 	@python3 -m lab.bootstrap --browser
-	$(PY) -m pytest
+	$(LAB) build
+	$(PY) -m pytest -n $(TEST_JOBS) --dist loadgroup
 
 test-unit: $(STAMP) ## only the fast tests that need no Docker
 	$(PY) -m pytest -m 'not docker'

@@ -9,12 +9,15 @@ from support import alone
 HERE = Path(__file__).parent
 
 
+@pytest.hookimpl(wrapper=True)  # around pytest-xdist's, which reads the groups
 def pytest_collection_modifyitems(items):
-    """Every test under this folder (this hook sees all items: keep to ours)."""
+    """Every test under this folder (this hook sees all items: keep to ours). A module's tests
+    stay in one pytest-xdist worker: they share the containers its fixtures started."""
     for item in items:
         if item.path.is_relative_to(HERE):
-            for mark in (pytest.mark.docker,):
+            for mark in (pytest.mark.docker, pytest.mark.xdist_group(f"image-{item.path.stem}")):
                 item.add_marker(mark)
+    return (yield)
 
 
 @pytest.fixture(scope="module")
