@@ -112,7 +112,7 @@ try: bootstrap $(STAMP) ## try FILE=<main.cf fragment> [SERVER=sendmail]: apply 
 report: $(STAMP) ## this lab's runs on one self-contained HTML page (results/<lab>/report.html): topology, matrices, configs, transcripts
 	$(LAB) report
 
-bench: bootstrap $(STAMP) ## measure warm lab-up, one probe, each variant, all variants, memory, idle CPU, image sizes -> results/<lab>/bench.json
+bench: bootstrap $(STAMP) ## measure warm lab-up, one probe, each variant, the whole matrix (agent, docker exec, before), memory, idle CPU, image sizes -> results/<lab>/bench.json
 	$(PY) -m lab.bench
 
 bench-cold: bootstrap $(STAMP) ## the same, after removing the lab's images and the base image (times the cold build; minutes)

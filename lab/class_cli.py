@@ -5,10 +5,9 @@ what was asked (class-verify: no mismatch)."""
 from __future__ import annotations
 
 import argparse
-import sys
 
 from lab import classroom
-from lab.errors import LabError
+from lab.errors import LabError, exit_status
 from lab.views import class_view
 from lab.views.lab_screen import console
 
@@ -94,14 +93,12 @@ def parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
-    try:
+
+    def run() -> int:
         args.cls = classroom.class_name(args.cls_given)
         return args.func(args)
-    except LabError as exc:
-        print(f"lab: {exc}", file=sys.stderr)
-        return 2
-    except KeyboardInterrupt:
-        return 130
+
+    return exit_status(run)
 
 
 if __name__ == "__main__":

@@ -10,7 +10,7 @@ import sys
 from lab.runtime import engine, hostexec, lifecycle, subnets
 from lab.views import lab_screen as render
 from lab.model import settings
-from lab.errors import LabError
+from lab.errors import LabError, exit_status
 
 def _settings() -> settings.Settings:
     """This command's lab (LAB_NAME, ...) with the subnets its networks really have (a named
@@ -329,10 +329,4 @@ def parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
-    try:
-        return args.func(args)
-    except LabError as exc:
-        print(f"lab: {exc}", file=sys.stderr)
-        return 2
-    except KeyboardInterrupt:
-        return 130
+    return exit_status(lambda: args.func(args))

@@ -48,13 +48,17 @@ def quiz(variant: str) -> int:
     return 0
 
 
+def _sheet(variant: str, given: str | None):
+    """(settings, the variant, its prediction sheet's path: `given`, else the lab's own)."""
+    s = _settings()
+    chosen = scenario.find(variant, topology.load(s))
+    return s, chosen, Path(given) if given else sheet.path_for(results.results_dir(s), chosen.id)
+
+
 def cmd_predict(args) -> int:
     from lab.views.teach_view import route
 
-    s = _settings()
-    topo = topology.load(s)
-    chosen = scenario.find(args.variant, topo)
-    path = Path(args.out) if args.out else sheet.path_for(results.results_dir(s), chosen.id)
+    s, chosen, path = _sheet(args.variant, args.out)
     shown = path.relative_to(s.root) if path.resolve().is_relative_to(s.root) else path
     grade = s.command(f"make grade-{chosen.id}" + (f" SHEET={shown}" if args.out else ""))
     if path.exists() and not args.force:
@@ -71,10 +75,7 @@ def cmd_grade(args) -> int:
     from lab.teach import grade, runs
     from lab.views import teach_view
 
-    s = _settings()
-    topo = topology.load(s)
-    chosen = scenario.find(args.variant, topo)
-    path = Path(args.sheet) if args.sheet else sheet.path_for(results.results_dir(s), chosen.id)
+    s, chosen, path = _sheet(args.variant, args.sheet)
     if not path.exists():
         raise LabError(f"{path}: no such prediction sheet (write one: '{s.command(f'make predict-{chosen.id}')}')")
     predicted = sheet.read(path, chosen)  # a bad sheet stops here, before anything runs

@@ -1,5 +1,9 @@
 """The exceptions the lab raises for anything a user must fix: one line, no traceback. The
-kinds are told apart by type, never by their text."""
+kinds are told apart by type, never by their text; `exit_status` turns them into what a
+command prints and returns."""
+
+import sys
+from collections.abc import Callable
 
 
 class LabError(Exception):
@@ -16,3 +20,14 @@ class ComposeFailed(LabError):
 
 class ConfigRefused(LabError):
     """A server under test does not serve with the configuration just applied."""
+
+
+def exit_status(action: Callable[[], int]) -> int:
+    """Run a command's action: a LabError is one line on stderr and exit status 2, Ctrl-C 130."""
+    try:
+        return action()
+    except LabError as exc:
+        print(f"lab: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130

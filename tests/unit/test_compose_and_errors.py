@@ -29,8 +29,13 @@ def test_subnet_overlap_names_the_variable_to_change():
     assert network_check.find_overlap(ours, [("a route", "192.0.2.0/24")]) is None
 
 
-def test_docker_not_running_says_how_to_start_it(monkeypatch):
+@pytest.mark.parametrize("lab, start", [(None, "run 'make lab-up'"), ("student07", "run 'LAB_NAME=student07 make lab-up'")])
+def test_docker_not_running_says_how_to_start_this_lab(monkeypatch, lab, start):
     monkeypatch.setenv("DOCKER_HOST", "unix:///nonexistent/docker.sock")
+    if lab:
+        monkeypatch.setenv("LAB_NAME", lab)
+    else:
+        monkeypatch.delenv("LAB_NAME", raising=False)
     engine.client.cache_clear()
     try:
         with pytest.raises(LabError) as err:
@@ -38,7 +43,7 @@ def test_docker_not_running_says_how_to_start_it(monkeypatch):
     finally:
         engine.client.cache_clear()
     message = str(err.value)
-    assert message.startswith("Docker is not running") and "make lab-up" in message
+    assert message.startswith("Docker is not running") and start in message
     assert "\n" not in message
 
 
