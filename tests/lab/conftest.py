@@ -7,18 +7,16 @@ import pytest
 HERE = Path(__file__).parent
 
 
-# Tests that bring up labs of their own (not the running lab): under `make test` (pytest-xdist,
-# --dist loadgroup) they run beside the tests of the running lab, which run in turn in one
-# worker (they change what its servers do).
-OWN_LABS = {"test_classroom_live.py", "test_engines_live.py", "test_subnets_live.py"}
-
 
 @pytest.hookimpl(wrapper=True)  # around pytest-xdist's, which reads the groups
 def pytest_collection_modifyitems(items):
-    """Every test under this folder (this hook sees all items: keep to ours)."""
+    """Every test under this folder (this hook sees all items: keep to ours). Under `make
+    test` (pytest-xdist, --dist loadgroup) a module's tests run in turn in one worker, against
+    that worker's lab (tests/conftest.py): they change what its servers do, and share what its
+    fixtures set up; modules run side by side."""
     for item in items:
         if item.path.is_relative_to(HERE):
-            group = "own-labs" if item.path.name in OWN_LABS else "running-lab"
+            group = f"lab-{item.path.stem}"
             for mark in (pytest.mark.docker, pytest.mark.lab, pytest.mark.xdist_group(group)):
                 item.add_marker(mark)
 
