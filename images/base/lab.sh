@@ -9,9 +9,19 @@ use_lab_dns() {
 
 # The health checks connect from 127.0.0.2 (all of 127/8 is on lo) and the syslog router
 # files what the servers log about that address apart (/etc/lab/rsyslog.conf). A name for
-# it in /etc/hosts spares the servers a DNS lookup of the checker every 2 s.
+# it in /etc/hosts spares the servers a DNS lookup of the checker at every check.
 name_health_address() {
     grep -q '^127\.0\.0\.2[[:space:]]' /etc/hosts || printf '127.0.0.2\thealthcheck\n' >> /etc/hosts
+}
+
+# postfix_settled [FILE...]: Postfix will not read a configuration file changed within the
+# current second or so (it could still be being written) and sleeps until it is older: ~2 s
+# for every postconf, postmap or reload right after a change. Called once the writing is
+# done: dates main.cf and master.cf (or the FILEs) 2 s back. The lab's Postfix adapter runs
+# it too (lab/servers/postfix.py).
+postfix_settled() {
+    [ "$#" -gt 0 ] || set -- /etc/postfix/main.cf /etc/postfix/master.cf
+    touch -d "@$(($(date +%s) - 2))" "$@"
 }
 
 # wait_for WHAT COMMAND...: run COMMAND (quietly) until it succeeds, for up to 15 s.

@@ -20,10 +20,9 @@ MAP = re.compile(r"\b(hash|btree):(/[\w./-]+)")
 BASELINE = "/etc/postfix/baseline"
 UNSERVING = "/var/lib/lab/unserving"  # present: the last apply left smtpd broken, restart next time
 FATAL = re.compile(r"\b(?:fatal|panic): ")
-# Postfix will not read a configuration file modified within the current second or so (it
-# could still be being written) and sleeps until it is older: ~2 s for every postconf or
-# postmap run right after main.cf changed. We are done writing, so date it 2 s back.
-SETTLE = "touch -d @$(($(date +%s) - 2)) /etc/postfix/main.cf /etc/postfix/master.cf"
+# main.cf and master.cf dated 2 s back once written: Postfix would sleep ~2 s before reading
+# a file changed within the current second (postfix_settled in images/base/lab.sh says why)
+SETTLE = ". /usr/local/lib/lab/lab.sh && postfix_settled"
 POSTCONF_LISTS = f"postconf {' '.join(postfix_trace.PARAMS)}; postconf -P 2>/dev/null || true"
 LISTS = "--- restriction lists"
 CHECK = "postfix check 2>&1; postconf -n 2>&1 >/dev/null"  # what Postfix says of its files

@@ -1,5 +1,5 @@
-"""A class spread over engines: a second Docker engine, started here on its own socket and
-data directory (no bridge, no iptables of its own), gets the images by `docker save |
+"""A class spread over engines: a second Docker engine, started here on its own socket, data
+directory and bridge (no iptables of its own), gets the images by `docker save |
 docker load`, then `make class-up … ENGINES=<it>` starts the labs there; the roster's
 commands carry LAB_DOCKER_HOST and work as printed; class-down removes them there."""
 
@@ -27,13 +27,26 @@ def make(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess:
                           capture_output=True, timeout=300)
 
 
+FIRST_ENGINE: dict[str, bool] = {}  # what the usual engine had before the second started
+
+
+def has_link(name: str) -> bool:
+    return subprocess.run(["ip", "link", "show", name], capture_output=True).returncode == 0
+
+
 @pytest.fixture(scope="module")
 def second_engine(docker_engine):
     base = f"/tmp/lab-{CLASS}"
     sock = f"unix://{base}.sock"
     log = open(f"{base}.log", "w")
+    # A bridge of its own: a dockerd started with --bridge none deletes the host's docker0,
+    # and the first engine's builds (RUN steps use the default bridge) fail until it restarts.
+    bridge = f"lab{CLASS}"
+    FIRST_ENGINE["docker0"] = has_link("docker0")
+    subprocess.run(["ip", "link", "add", bridge, "type", "bridge"], check=True)
+    subprocess.run(["ip", "addr", "add", "10.254.254.1/24", "dev", bridge], check=True)
     daemon = subprocess.Popen(["dockerd", "--host", sock, "--data-root", f"{base}/data", "--exec-root", f"{base}-x",
-                               "--pidfile", f"{base}.pid", "--bridge", "none", "--iptables=false"],
+                               "--pidfile", f"{base}.pid", "--bridge", bridge, "--iptables=false"],
                               stdout=log, stderr=subprocess.STDOUT)
     try:
         def answers():  # True once it answers; "died" if it exited first
@@ -50,12 +63,18 @@ def second_engine(docker_engine):
                 c.remove(force=True, v=True)
         daemon.terminate()  # ours alone: started above, by its pid
         daemon.wait(timeout=30)
+        subprocess.run(["ip", "link", "delete", bridge], check=False)
         log.close()
         for folder in (base, f"{base}-x"):
             shutil.rmtree(folder, ignore_errors=True)
         for leftover in (f"{base}.log", f"{base}.sock", f"{base}.pid"):
             if os.path.exists(leftover):
                 os.remove(leftover)
+
+
+def test_the_usual_engine_keeps_its_default_bridge(second_engine):
+    """Its builds need docker0 (RUN steps run on the default bridge)."""
+    assert has_link("docker0") or not FIRST_ENGINE["docker0"]
 
 
 def test_the_images_go_over_without_a_registry(second_engine):
