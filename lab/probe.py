@@ -93,19 +93,25 @@ class Session:
 
 
 def pop_login(args):
-    """One POP3 login to the server: {"ok", "reply", "at"} (at: when the server answered PASS)."""
+    """One POP3 login to the server: {"ok", "reply", "at", "took"} (at: when the server
+    answered PASS; took: seconds from the start to the greeting, USER's answer, PASS's)."""
     import poplib
 
+    started = time.time()
+    took = {}  # seconds from the start to each answer: greeting, USER, PASS
     try:
         pop = poplib.POP3(args.server, args.pop_port, timeout=args.timeout)
+        took["greeting"] = round(time.time() - started, 3)
         pop.user(args.pop_user)
+        took["user"] = round(time.time() - started, 3)
         reply, ok = pop.pass_(args.pop_password).decode(errors="replace"), True
         at = time.time()
+        took["pass"] = round(at - started, 3)
         pop.quit()
     except (poplib.error_proto, OSError) as exc:
         said = exc.args[0] if exc.args else exc
         reply, ok, at = said.decode(errors="replace") if isinstance(said, bytes) else str(said), False, time.time()
-    return {"ok": ok, "reply": reply, "at": at}
+    return {"ok": ok, "reply": reply, "at": at, "took": took}
 
 
 def run(args):

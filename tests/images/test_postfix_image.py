@@ -108,6 +108,22 @@ def test_pop3_login_with_a_wrong_password_fails(server):
         pop.close()
 
 
+def test_a_failed_pop3_login_leaves_no_penalty_on_the_address(server):
+    """Dovecot's anvil would slow every later login from an address that failed once (2 s,
+    then 4, up to 15): the lab's bad-password probe would delay the next variant's login."""
+    pop = poplib.POP3(server.ip, 110, timeout=10)
+    try:
+        pop.user("alice")
+        with pytest.raises(poplib.error_proto):
+            pop.pass_("not-wonderland")
+    finally:
+        pop.close()
+    server.log_line("auth failed", path="/var/log/dovecot.log")
+    code, listed = server.exec("doveadm", "penalty")
+    assert code == 0 and listed.split()[:4] == ["IP", "penalty", "last_penalty", "last_update"], listed
+    assert len(listed.strip().splitlines()) == 1, listed  # the header, no address
+
+
 def test_reload_is_logged(server):
     # The master's pid is 1 here; under `init: true` (compose) it is not.
     reload_line = re.compile(r"postfix/master\[\d+\]: reload -- version 3\.\d+\.\d+, "
