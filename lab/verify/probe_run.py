@@ -15,6 +15,7 @@ from lab.model import results
 from lab.model.outcomes import Outcome, classify
 from lab.model.scenario import WRONG_PASSWORD, Probe
 from lab.model.settings import Settings
+from lab import waiting
 from lab.runtime import hostexec
 from lab.servers.base import Server
 from lab.verify import fate
@@ -25,6 +26,7 @@ from lab.verify.verdict import judge
 # names none; Postfix logs permits only when a restriction permits): nothing stopped it
 NO_OBJECTION = "no restriction objected"
 GOT_THROUGH = (Outcome.DELIVERED, Outcome.QUARANTINED, Outcome.RELAYED)
+LOG_WAIT = 3.0  # seconds for a server's line about a message it took to reach its log
 
 
 def deciding_rule(rule: str | None, actual: Outcome) -> str | None:
@@ -107,7 +109,8 @@ def run_probe(settings: Settings, server: Server, probe: Probe, expected: Outcom
         actual, place, evidence = found.outcome, found.where, list(found.evidence)
         if found.code is not None:
             code, stage = found.code, found.stage
-    seen, rule, decided, session = read_decision(settings, hops, token, client, where.host, server.name)
+    seen, rule, decided, session = read_decision(settings, hops, token, client, where.host, server.name,
+                                                 logged=actual in GOT_THROUGH)
     rule = deciding_rule(rule, actual)
     peer = client if where.host.name == server.name else where.host  # who connected to the server
     trace, trace_note = server.trace(session, reread_session(settings, hops, server, peer.address, token))
@@ -127,16 +130,23 @@ def run_probe(settings: Settings, server: Server, probe: Probe, expected: Outcom
     )
 
 
-def read_decision(settings, hops: list[reader.Mark], token: str, client, target_host, server_name: str):
+def read_decision(settings, hops: list[reader.Mark], token: str, client, target_host, server_name: str,
+                  logged: bool = False):
     """(client address as the first server logged it, the deciding rule, the log lines, the
     session on the server under test): the first server's view of the client, and the server
-    under test's decision (for mail via the relay, what it made of the relay's delivery)."""
+    under test's decision (for mail via the relay, what it made of the relay's delivery).
+    logged: the message got through, so every server on the way has logged it - wait
+    (bounded) for a line the syslog router has not written yet, rather than miss it."""
     seen, rule, evidence, session = None, None, [], None
     for hop in hops:
         if hop.host not in (target_host.name, server_name):
             continue
         peer = client if hop.host == target_host.name else target_host
-        facts = hop.reader().session(hop.lines(settings), token, peer.address)
+
+        def read(hop=hop, peer=peer):
+            return hop.reader().session(hop.lines(settings), token, peer.address)
+
+        facts = read() or (waiting.until(read, LOG_WAIT, every=0.05) if logged else None)
         if facts is None:
             continue
         if hop.host == target_host.name:
