@@ -27,6 +27,7 @@ from lab.verify.verdict import judge
 NO_OBJECTION = "no restriction objected"
 GOT_THROUGH = (Outcome.DELIVERED, Outcome.QUARANTINED, Outcome.RELAYED)
 LOG_WAIT = 3.0  # seconds for a server's line about a message it took to reach its log
+REFUSED_WAIT = 1.0  # the same for a session that ended without the message
 
 
 def deciding_rule(rule: str | None, actual: Outcome) -> str | None:
@@ -135,8 +136,10 @@ def read_decision(settings, hops: list[reader.Mark], token: str, client, target_
     """(client address as the first server logged it, the deciding rule, the log lines, the
     session on the server under test): the first server's view of the client, and the server
     under test's decision (for mail via the relay, what it made of the relay's delivery).
-    logged: the message got through, so every server on the way has logged it - wait
-    (bounded) for a line the syslog router has not written yet, rather than miss it."""
+    A server's lines reach its log through the syslog router a moment after the probe ended:
+    they are waited for (bounded), rather than missed. logged: the message got through, so
+    every server on the way has logged it (wait longer); else the session may have left
+    nothing to find (e.g. a connection refused before the server said a word)."""
     seen, rule, evidence, session = None, None, [], None
     for hop in hops:
         if hop.host not in (target_host.name, server_name):
@@ -146,7 +149,7 @@ def read_decision(settings, hops: list[reader.Mark], token: str, client, target_
         def read(hop=hop, peer=peer):
             return hop.reader().session(hop.lines(settings), token, peer.address)
 
-        facts = read() or (waiting.until(read, LOG_WAIT, every=0.05) if logged else None)
+        facts = read() or waiting.until(read, LOG_WAIT if logged else REFUSED_WAIT, every=0.05)
         if facts is None:
             continue
         if hop.host == target_host.name:
