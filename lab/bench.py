@@ -171,7 +171,10 @@ def matrix(s, variants: list[str]) -> dict:
         try:
             seconds, runs = timed(verify.run_all, variants, s, lambda *_: None)
         finally:
-            os.environ.pop("LAB_EXEC") if saved is None else os.environ.__setitem__("LAB_EXEC", saved)
+            if saved is None:
+                del os.environ["LAB_EXEC"]
+            else:
+                os.environ["LAB_EXEC"] = saved
         measured[way] = {"seconds": seconds, "ok": all(r.ok for r in runs),
                          "variants": {r.variant: r.seconds for r in runs}}
     before = json.loads(BEFORE.read_text())

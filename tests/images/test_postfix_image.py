@@ -98,26 +98,25 @@ def test_pop3_login_with_the_right_password(server):
     server.log_line("pop3-login: Info: Login: user=<alice>", path="/var/log/dovecot.log")
 
 
-def test_pop3_login_with_a_wrong_password_fails(server):
+def refused_pop3_login(server, user, password):
+    """A POP3 login that must fail at PASS."""
     pop = poplib.POP3(server.ip, 110, timeout=10)
     try:
-        pop.user("bob")
+        pop.user(user)
         with pytest.raises(poplib.error_proto):
-            pop.pass_("not-builder")
+            pop.pass_(password)
     finally:
         pop.close()
+
+
+def test_pop3_login_with_a_wrong_password_fails(server):
+    refused_pop3_login(server, "bob", "not-builder")
 
 
 def test_a_failed_pop3_login_leaves_no_penalty_on_the_address(server):
     """Dovecot's anvil would slow every later login from an address that failed once (2 s,
     then 4, up to 15): the lab's bad-password probe would delay the next variant's login."""
-    pop = poplib.POP3(server.ip, 110, timeout=10)
-    try:
-        pop.user("alice")
-        with pytest.raises(poplib.error_proto):
-            pop.pass_("not-wonderland")
-    finally:
-        pop.close()
+    refused_pop3_login(server, "alice", "not-wonderland")
     server.log_line("auth failed", path="/var/log/dovecot.log")
     code, listed = server.exec("doveadm", "penalty")
     assert code == 0 and listed.split()[:4] == ["IP", "penalty", "last_penalty", "last_update"], listed
