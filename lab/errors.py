@@ -2,6 +2,7 @@
 kinds are told apart by type, never by their text; `exit_status` turns them into what a
 command prints and returns."""
 
+import os
 import sys
 from collections.abc import Callable
 
@@ -23,9 +24,13 @@ class ConfigRefused(LabError):
 
 
 def exit_status(action: Callable[[], int]) -> int:
-    """Run a command's action: a LabError is one line on stderr and exit status 2, Ctrl-C 130."""
+    """Run a command's action: a LabError is one line on stderr and exit status 2, Ctrl-C 130;
+    a reader that stopped reading (`make show-method1 | head`) ends it quietly."""
     try:
         return action()
+    except BrokenPipeError:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no second error at exit
+        return 0
     except LabError as exc:
         print(f"lab: {exc}", file=sys.stderr)
         return 2

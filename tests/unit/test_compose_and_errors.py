@@ -1,3 +1,6 @@
+import subprocess
+import sys
+
 import pytest
 
 from lab import cli
@@ -5,6 +8,7 @@ from lab.runtime import compose
 from lab.runtime import engine
 from lab.runtime import network_check
 from lab.errors import LabError
+from lab.model.settings import ROOT
 
 
 def test_compose_v2_preferred():
@@ -51,3 +55,13 @@ def test_cli_unknown_host_is_one_line_and_nonzero(capsys):
     assert cli.main(["shell", "mars"]) == 2
     err = capsys.readouterr().err
     assert err.startswith("lab: unknown host 'mars'") and err.count("\n") == 1
+
+
+def test_a_reader_that_stops_reading_ends_a_command_quietly():
+    """`make show-method1 | head -3`: no traceback when head closes the pipe (the output here is
+    larger than a pipe holds, so the command is still writing when head has gone)."""
+    action = "print('\\n'.join(f'line {n}' for n in range(200000))) or 0"
+    script = f"from lab.errors import exit_status; raise SystemExit(exit_status(lambda: {action}))"
+    done = subprocess.run(f"{sys.executable} -c \"{script}\" | head -1; exit ${{PIPESTATUS[0]}}", shell=True,
+                          executable="/bin/bash", cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert done.stdout == "line 0\n" and done.stderr == "" and done.returncode == 0, done.stderr
