@@ -5,21 +5,20 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 LAB := $(PY) -m lab
-HOSTS := dns postfix sendmail relay remote outside inside
 # one verify-<id>, apply-<id> and show-<id> target per file in scenarios/
 VARIANTS := $(sort $(basename $(notdir $(wildcard scenarios/*.yaml))))
 export TESTCONTAINERS_RYUK_DISABLED := true
 
 .PHONY: help bootstrap venv build lab-up lab-down status test test-unit clean verify list report bench bench-cold publish \
         class-up class-status class-verify class-report class-down bench-class \
-        $(addprefix shell-,$(HOSTS)) $(addprefix logs-,$(HOSTS)) \
         $(addprefix verify-,$(VARIANTS)) $(addprefix apply-,$(VARIANTS)) $(addprefix show-,$(VARIANTS)) \
         $(addprefix quiz-,$(VARIANTS)) $(addprefix predict-,$(VARIANTS)) $(addprefix grade-,$(VARIANTS)) try diff
 
-# Targets with a name part (verify-method1, shell-outside): GNU Make never applies a pattern
-# rule to a .PHONY target ("Nothing to be done for 'shell-outside'"), so every known name
-# gets an explicit (static pattern) rule; the plain pattern rule after it catches any other
-# name and lets the lab say in one line what exists.
+# Targets with a name part (verify-method1): GNU Make never applies a pattern rule to a
+# .PHONY target ("Nothing to be done for ..."), so every variant gets an explicit (static
+# pattern) rule; the plain pattern rule after it catches any other name and lets the lab say
+# in one line what exists. shell-<host> and logs-<host> are plain pattern rules only: the
+# hosts are defined once, in compose.yaml, and the lab names them when one is wrong.
 
 help: ## list the targets
 	@grep -hE '^[a-zA-Z0-9_%-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 24
@@ -113,44 +112,38 @@ report: $(STAMP) ## this lab's runs on one self-contained HTML page (results/<la
 	$(LAB) report
 
 bench: bootstrap $(STAMP) ## measure warm lab-up, one probe, each variant, the whole matrix (agent, docker exec, before), memory, idle CPU, image sizes -> results/<lab>/bench.json
-	$(PY) -m lab.bench
+	$(PY) -m lab.bench.one_lab
 
 bench-cold: bootstrap $(STAMP) ## the same, after removing the lab's images and the base image (times the cold build; minutes)
-	$(PY) -m lab.bench --cold
+	$(PY) -m lab.bench.one_lab --cold
 
 # A whole class on one machine (README): CLASS names the class (default "class"), JOBS the
 # labs at a time (default: measured).
 CLASS_ARGS = $(if $(CLASS),--class '$(CLASS)') $(if $(JOBS),--jobs '$(JOBS)')
 
 class-up: bootstrap $(STAMP) ## one lab per student: STUDENTS=N (student01 ...) or NAMES="ann bob" [ENGINES="ctx1 ctx2"]; the roster
-	@$(PY) -m lab.class_cli $(CLASS_ARGS) up $(if $(STUDENTS),--students '$(STUDENTS)') $(if $(NAMES),--names '$(NAMES)') $(if $(ENGINES),--engines '$(ENGINES)')
+	@$(PY) -m lab.cli.classes $(CLASS_ARGS) up $(if $(STUDENTS),--students '$(STUDENTS)') $(if $(NAMES),--names '$(NAMES)') $(if $(ENGINES),--engines '$(ENGINES)')
 
 class-status: $(STAMP) ## one line per lab of the class: healthy, active variant, last result
-	@$(PY) -m lab.class_cli $(CLASS_ARGS) status
+	@$(PY) -m lab.cli.classes $(CLASS_ARGS) status
 
 class-verify: $(STAMP) ## VARIANT=<variant> in every lab of the class at once; a summary table (exit 1 on any mismatch)
-	@$(PY) -m lab.class_cli $(CLASS_ARGS) verify $(VARIANT)
+	@$(PY) -m lab.cli.classes $(CLASS_ARGS) verify $(VARIANT)
 
 class-report: $(STAMP) ## results/class.<class>.html: every student's matrix side by side, who ran what, when
-	@$(PY) -m lab.class_cli $(CLASS_ARGS) report
+	@$(PY) -m lab.cli.classes $(CLASS_ARGS) report
 
 class-down: $(STAMP) ## remove exactly the labs class-up created (and nothing else)
-	@$(PY) -m lab.class_cli $(CLASS_ARGS) down
+	@$(PY) -m lab.cli.classes $(CLASS_ARGS) down
 
 bench-class: bootstrap $(STAMP) ## STUDENTS=N labs up, idle CPU and memory per lab, class-verify method1, class-down -> results/bench-class.json
-	$(PY) -m lab.bench_class $(CLASS_ARGS) --students '$(or $(STUDENTS),10)'
+	$(PY) -m lab.bench.whole_class $(CLASS_ARGS) --students '$(or $(STUDENTS),10)'
 
 publish: bootstrap $(STAMP) ## opt-in, while it runs: 127.0.0.1:2525/1110 -> postfix SMTP/POP3, 127.0.0.1:2526 -> sendmail
 	$(LAB) publish
 
-$(addprefix shell-,$(HOSTS)): shell-%: $(STAMP)
-	@$(LAB) shell $*
-
 shell-%: $(STAMP) ## shell-<host>: a shell on that host (outside, inside, postfix, ...); stdin may be a pipe
 	@$(LAB) shell $*
-
-$(addprefix logs-,$(HOSTS)): logs-%: $(STAMP)
-	@$(LAB) logs -f $*
 
 logs-%: $(STAMP) ## logs-<host>: follow that host's mail log (postfix, sendmail, relay, remote, dns)
 	@$(LAB) logs -f $*

@@ -1,16 +1,14 @@
-"""Mail-log readers, one per kind of MTA, behind one interface: what the orchestrator asks
-of any server's log (who was the client, which rule decided, what became of the message)
-without knowing whose log it is. The topology says which MTA a host runs."""
+"""Mail-log readers behind one interface: what the orchestrator asks of any server's log (who
+was the client, which rule decided, what became of the message) without knowing whose log
+it is. Pure parsing of lines already read; each server kind (lab.servers) names its parser."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from lab.maillogs import postfix, sendmail
-from lab.maillogs.sessions import Delivery, Session
-from lab.runtime import hostexec
-from lab.runtime.hostexec import MAIL_LOG
+from types import ModuleType
 
+from lab.maillogs.sessions import Delivery, Session
 
 
 @dataclass
@@ -23,9 +21,8 @@ class SessionFacts:
 
 class MailLog:
     """A server's mail log, read by the parser module for its kind of MTA."""
-    path = MAIL_LOG
 
-    def __init__(self, parser):
+    def __init__(self, parser: ModuleType):
         self.parser = parser
 
     def probe_session(self, lines: list[str], token: str, client_address: str | None) -> Session | None:
@@ -41,26 +38,3 @@ class MailLog:
 
     def deliveries(self, lines: list[str], token: str) -> list[Delivery]:
         return self.parser.deliveries(lines, token)
-
-
-READERS: dict[str, MailLog] = {"postfix": MailLog(postfix), "sendmail": MailLog(sendmail)}  # by MTA kind
-
-
-@dataclass
-class Mark:
-    """A host's log position from before a probe: read on from here to see only its lines."""
-    host: str
-    mta: str
-    offset: int
-
-    def lines(self, settings) -> list[str]:
-        return hostexec.log_since(settings, self.host, self.offset, MAIL_LOG)
-
-    def reader(self) -> MailLog:
-        return READERS[self.mta]
-
-
-def mark(settings, topo, host: str) -> Mark | None:
-    """The host's log position now, or None for a host that runs no MTA the lab reads."""
-    mta = topo.mta(host)
-    return Mark(host, mta, hostexec.log_mark(settings, host, MAIL_LOG)) if mta in READERS else None

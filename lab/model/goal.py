@@ -18,7 +18,7 @@ from lab.errors import LabError
 from lab.model.outcomes import WORDS, Outcome
 from lab.model.prose import unfold
 
-GOAL_FILE = Path(__file__).parents[1] / "goal.yaml"
+GOAL_FILE = Path(__file__).with_name("goal.yaml")
 _TEXTS = ("title", "title_ja", "statement", "statement_ja")
 _CLAUSE_KEYS = {"meets", "instead", "why", "why_ja", "findings", "findings_ja"}
 

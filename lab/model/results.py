@@ -131,5 +131,15 @@ def save(result: RunResult, settings: Settings) -> Path:
     return path
 
 
+def save_try(result: RunResult, settings: Settings) -> Path:
+    """results/<lab>/tries/<id>.json: a run of one's own configuration, kept apart from the
+    variants' results (and the report)."""
+    folder = results_dir(settings) / "tries"
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{result.variant}.json"
+    path.write_text(json.dumps(result.to_dict(), indent=1, ensure_ascii=False) + "\n")
+    return path
+
+
 def load(variant: str, settings: Settings) -> RunResult:
     return RunResult.from_dict(json.loads((results_dir(settings) / f"{variant}.json").read_text()))

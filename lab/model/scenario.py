@@ -15,7 +15,7 @@ from lab.model.settings import ROOT
 from lab.model.topology import Topology
 
 SCENARIO_DIR = ROOT / "scenarios"
-PROBE_PLAN = Path(__file__).parents[1] / "probe_plan.yaml"
+PROBE_PLAN = Path(__file__).with_name("probe_plan.yaml")
 PLACEHOLDER = re.compile(r"\{\{\s*([a-z]+)(?:\.(address|fqdn))?\s*\}\}")
 _ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 

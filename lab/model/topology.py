@@ -32,6 +32,7 @@ class Host:
     fqdn: str
     role: str
     addresses: dict[str, str]  # network name -> IPv4 address
+    logs: tuple[str, ...] = ()  # its logs besides an MTA's mail log (x-lab.logs): what make logs-<host> follows
 
     @property
     def address(self) -> str:
@@ -52,14 +53,13 @@ class MailDomain:
     server: str  # host name
 
 
-MTAS = ("postfix", "sendmail")  # the kinds of MTA whose configuration and logs the lab knows
 PARTS = ("under-test", "trusted-relay", "sink")
 
 
 @dataclass(frozen=True)
 class MailServer:
     host: str  # the compose service
-    mta: str  # one of MTAS: which adapter applies variants, which reader reads its log
+    mta: str  # the kind of MTA (lab.servers.KINDS): which adapter applies variants, which parser reads its log
     part: str  # one of PARTS
     maildir: str | None = None  # the sink's Maildir: every message it keeps
 
@@ -137,11 +137,16 @@ def load(settings: Settings) -> Topology:
     doc = interpolate(raw, settings.compose_env())
     lab = doc.get("x-lab") or {}
     roles = lab.get("roles", {})
+    logs = lab.get("logs") or {}
+    for name in logs:
+        if name not in doc["services"]:
+            raise LabError(f"{path}: x-lab.logs.{name}: no such service")
     hosts = {}
     for name, service in doc["services"].items():
         fqdn = ".".join(p for p in (service.get("hostname", name), service.get("domainname")) if p)
         addresses = {net: (cfg or {}).get("ipv4_address") for net, cfg in service.get("networks", {}).items()}
-        hosts[name] = Host(name=name, fqdn=fqdn, role=roles.get(name, ""), addresses=addresses)
+        hosts[name] = Host(name=name, fqdn=fqdn, role=roles.get(name, ""), addresses=addresses,
+                           logs=tuple(str(logs.get(name) or "").split()))
     networks = {
         name: cfg["ipam"]["config"][0]["subnet"] for name, cfg in (doc.get("networks") or {}).items()
     }
@@ -156,8 +161,8 @@ def load(settings: Settings) -> Topology:
         where = f"{path}: x-lab.mail-servers.{host}"
         if host not in hosts:
             raise LabError(f"{where}: no such service")
-        if not isinstance(spec, dict) or spec.get("mta") not in MTAS or spec.get("part") not in PARTS:
-            raise LabError(f"{where}: give mta ({', '.join(MTAS)}) and part ({', '.join(PARTS)})")
+        if not isinstance(spec, dict) or not spec.get("mta") or spec.get("part") not in PARTS:
+            raise LabError(f"{where}: give mta (postfix, sendmail: lab.servers.KINDS) and part ({', '.join(PARTS)})")
         servers[host] = MailServer(host, spec["mta"], spec["part"], spec.get("maildir"))
     for part in ("trusted-relay", "sink"):
         if sum(m.part == part for m in servers.values()) != 1:

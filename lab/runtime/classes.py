@@ -1,5 +1,5 @@
 """Where a class lives: the labs of each engine with their class label, the engines a class
-is spread over, the class's roster file. lab.classroom decides; this module finds.
+is spread over, the class's roster file. lab.actions.classroom decides; this module finds.
 
 A lab belongs to a class when its networks carry org.smtplab.class=<class> (set when
 class-up creates them). The roster (results/class.<class>.json) names every lab, its

@@ -10,12 +10,11 @@ from pathlib import Path
 
 from lab.runtime import agent, engine
 from lab.model import topology
-from lab import waiting
 from lab.errors import LabError
 from lab.model.settings import Settings
 
 MAIL_LOG = "/var/log/mail.log"  # where every MTA of the lab logs (the images say so)
-PROBE_SOURCE = Path(__file__).parents[1] / "probe.py"  # lab/probe.py: compose mounts it as lab-probe
+PROBE_SOURCE = Path(__file__).parents[1] / "incontainer" / "probe.py"  # lab/incontainer/probe.py: compose mounts it as lab-probe
 
 
 def container(settings: Settings, host: str):
@@ -45,7 +44,7 @@ def run(settings: Settings, host: str, argv: list[str] | str, user: str = "root"
 
 
 def probe(settings: Settings, host: str, **options) -> dict:
-    """Run lab/probe.py inside `host` (fed on stdin, so any host with python3 can run it)
+    """Run lab/incontainer/probe.py inside `host` (fed on stdin, so any host with python3 can run it)
     and return its JSON transcript. Options are the probe's flags: server=..., to=..."""
     flags = []
     for key, value in options.items():

@@ -7,6 +7,7 @@ import shlex
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 
+from lab.maillogs.reader import MailLog
 from lab.maillogs.sessions import Session
 from lab.model.trace import TraceStep
 from lab.runtime import hostexec
@@ -22,8 +23,11 @@ GREET = "timeout {t} lab-greets --print 25 '[0-9]{{3}}'"  # from 127.0.0.2: kept
 
 class Server:
     mta = ""  # the kind of MTA this adapter knows (x-lab.mail-servers.<host>.mta)
-    log = MAIL_LOG
-    log_files: tuple[str, ...] = (MAIL_LOG,)  # what `make logs-<host>` follows
+    log = MAIL_LOG  # where this kind logs (the images send it there)
+    log_reader: MailLog  # the parser of that log
+    # where the server reads a variant's own configuration lines that are not main.cf
+    # parameters (Sendmail: sendmail.mc lines); None: the kind takes main.cf lines
+    variant_file: str | None = None
 
     def __init__(self, settings: Settings, topo: Topology, name: str):
         self.settings, self.topo, self.name = settings, topo, name  # name: the host (compose service)
@@ -115,6 +119,20 @@ class Server:
         raise NotImplementedError
 
     def quarantine_paths(self) -> list[str]:
+        return []
+
+    # --- one's own configuration (lab try) ------------------------------------------------
+    @classmethod
+    def own_configuration(cls, text: str, where: str) -> tuple[str, dict[str, str]]:
+        """A student's configuration text as (main.cf lines, files to write). Default: the
+        kind's variant file holds the lines as they are."""
+        if cls.variant_file is None:
+            raise NotImplementedError(f"{cls.mta}: say where one's own configuration goes")
+        return "", {cls.variant_file: text}
+
+    @classmethod
+    def own_probes(cls, text: str, plan: dict) -> list:
+        """The probes beyond the standard plan that one's own configuration calls for."""
         return []
 
     # --- hooks a kind may fill in ---------------------------------------------------------

@@ -10,11 +10,12 @@ from concurrent.futures import ThreadPoolExecutor
 from lab.runtime import hostexec
 from lab import waiting
 from lab.errors import ConfigRefused, LabError
+from lab.maillogs import postfix as postfix_log
 from lab.maillogs import postfix_trace
+from lab.maillogs.reader import MailLog
 from lab.model.scenario import Scenario, parse_main_cf
 from lab.servers.base import Server
-from lab.runtime.hostexec import MAIL_LOG
-from lab.servers.drac import DOVECOT_LOG, Drac
+from lab.servers.drac import Drac
 
 MAP = re.compile(r"\b(hash|btree):(/[\w./-]+)")
 BASELINE = "/etc/postfix/baseline"
@@ -33,7 +34,22 @@ NOT_TRACED = ("not traced: Postfix logs the restrictions it evaluates only for c
 
 class PostfixServer(Server):
     mta = "postfix"
-    log_files = (MAIL_LOG, DOVECOT_LOG)
+    log_reader = MailLog(postfix_log)
+
+    @classmethod
+    def own_configuration(cls, text: str, where: str) -> tuple[str, dict[str, str]]:
+        """A main.cf fragment: checked as main.cf syntax, applied with postconf."""
+        try:
+            parse_main_cf(text)
+        except LabError as exc:
+            raise LabError(f"{where}: {exc} (a main.cf fragment: 'name = value' lines, continuation lines "
+                           "indented)") from None
+        return text, {}
+
+    @classmethod
+    def own_probes(cls, text: str, plan: dict) -> list:
+        """The POP-before-SMTP probes when the configuration consults drac."""
+        return [p for p in plan.values() if p.pop is not None] if "drac" in text else []
 
     def __init__(self, settings, topo, name):
         super().__init__(settings, topo, name)

@@ -14,6 +14,7 @@ import time
 from collections.abc import Sequence
 
 from lab.maillogs import sendmail as sendmail_log
+from lab.maillogs.reader import MailLog
 from lab import waiting
 from lab.model.scenario import Scenario
 from lab.servers.base import Server
@@ -28,6 +29,13 @@ ONLY_REFUSALS = ("Sendmail logs only refusals: TCP wrappers admitting a client, 
 
 class SendmailServer(Server):
     mta = "sendmail"
+    log_reader = MailLog(sendmail_log)
+    variant_file = "/etc/mail/variant.m4"  # the image's sendmail.mc reads it (sinclude)
+
+    @classmethod
+    def own_probes(cls, text: str, plan: dict) -> list:
+        """Authenticated mail to a local user too: procmail's recipes act on delivery."""
+        return [plan["auth-local"]]
 
     def reset(self, rebuild: bool = True) -> None:
         """Baseline files back, the variant's sendmail.mc lines gone, mailboxes, quarantine,
@@ -37,7 +45,7 @@ class SendmailServer(Server):
         self.run(
             f"cp {BASELINE}/sendmail.mc {BASELINE}/access /etc/mail/ && "
             f"cp {BASELINE}/aliases {BASELINE}/hosts.allow {BASELINE}/hosts.deny {BASELINE}/procmailrc /etc/ && "
-            f"rm -f /etc/mail/variant.m4 /var/mail/* {QUARANTINE} {QUARANTINE}.lock {PROCMAIL_LOG} "
+            f"rm -f {self.variant_file} /var/mail/* {QUARANTINE} {QUARANTINE}.lock {PROCMAIL_LOG} "
             "/var/spool/mqueue/*" + (" && sendmail-rebuild --restart" if rebuild else ""),
             what="reset to baseline",
         )
@@ -58,7 +66,7 @@ class SendmailServer(Server):
 
     def _effective(self) -> dict[str, list[str]]:
         """The files that decide, as the server now has them (comments and blank lines left out)."""
-        names = {"variant.m4": "/etc/mail/variant.m4", "hosts.allow": "/etc/hosts.allow",
+        names = {"variant.m4": self.variant_file, "hosts.allow": "/etc/hosts.allow",
                  "hosts.deny": "/etc/hosts.deny", "procmailrc": "/etc/procmailrc", "access": "/etc/mail/access"}
         out = self.run("; ".join(f"echo '=== {n}'; cat {p} 2>/dev/null" for n, p in names.items()))
         found: dict[str, list[str]] = {}

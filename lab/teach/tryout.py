@@ -5,32 +5,23 @@ match, only the goal."""
 
 from __future__ import annotations
 
-import json
 import re
-from dataclasses import dataclass
 from pathlib import Path
 
 from lab.errors import LabError
 from lab.model import goal as goals
-from lab.model import results
 from lab.model.results import RunResult
-from lab.model.scenario import PLACEHOLDER, Probe, Scenario, load_probes, parse_main_cf
-from lab.model.settings import Settings
+from lab import servers
+from lab.model.scenario import PLACEHOLDER, Probe, Scenario, load_probes
+from lab.servers.base import Server
 from lab.model.topology import Topology
 
-M4_FILE = "/etc/mail/variant.m4"  # where Sendmail's image reads a variant's sendmail.mc lines
-
-
-def probes_for(mta: str, text: str, plan: dict[str, Probe]) -> tuple[Probe, ...]:
-    """The whole plan that applies to one's own configuration: the standard probes; for
-    Sendmail also authenticated mail to a local user (procmail recipes); for Postfix the
-    POP-before-SMTP probes when the configuration consults drac."""
+def probes_for(adapter: type[Server], text: str, plan: dict[str, Probe]) -> tuple[Probe, ...]:
+    """The whole plan that applies to one's own configuration: the standard probes, and
+    what the server's kind adds for it (lab.servers: Sendmail's procmail recipes, Postfix's
+    drac lookups)."""
     chosen = [p for p in plan.values() if p.pop is None and not p.extra]
-    if mta == "sendmail":
-        chosen.append(plan["auth-local"])
-    elif "drac" in text:
-        chosen += [p for p in plan.values() if p.pop is not None]
-    return tuple(chosen)
+    return tuple(chosen + [p for p in adapter.own_probes(text, plan) if p not in chosen])
 
 
 def scenario(path: Path, server: str, topo: Topology, extra_files: dict[str, Path] | None = None) -> Scenario:
@@ -42,7 +33,7 @@ def scenario(path: Path, server: str, topo: Topology, extra_files: dict[str, Pat
         raise LabError(f"{path}: cannot read it as a configuration ({type(exc).__name__})") from None
     if server not in topo.under_test:
         raise LabError(f"--server {server}: not a server under test (the lab's are {', '.join(topo.under_test)})")
-    mta = topo.mta(server)
+    kind = servers.kind(topo.mta(server) or "")
     files = {}
     for dest, source in (extra_files or {}).items():
         if not dest.startswith("/"):
@@ -51,37 +42,20 @@ def scenario(path: Path, server: str, topo: Topology, extra_files: dict[str, Pat
             files[dest] = Path(source).read_text()
         except OSError as exc:
             raise LabError(f"--file {dest}={source}: {exc.strerror}") from None
-    postconf = ""
-    if mta == "postfix":
-        try:
-            parse_main_cf(text)
-        except LabError as exc:
-            raise LabError(f"{path}: {exc} (a main.cf fragment: 'name = value' lines, continuation lines indented)") from None
-        postconf = text
-    else:
-        files[M4_FILE] = text
+    postconf, own = kind.own_configuration(text, str(path))
+    files.update(own)
     for where, content in [(str(path), text), *((f"--file {d}", c) for d, c in files.items())]:
         for m in PLACEHOLDER.finditer(content):
             if m[1] not in topo.hosts:
                 raise LabError(f"{where}: unknown host {m[1]!r} in {m[0]} (the lab's: {', '.join(topo.hosts)})")
     for dest in (d for d in files if d.startswith("/etc/postfix/")):  # a map the fragment names gets postmap'd
-        if mta == "postfix" and dest not in text:
+        if kind.variant_file is None and dest not in text:
             raise LabError(f"--file {dest}: the configuration in {path} never names it")
     slug = re.sub(r"[^a-z0-9-]+", "-", path.stem.lower()).strip("-") or "config"
     return Scenario(id=f"try-{slug}", title=f"{path.name}: one's own configuration, judged against the note's goal",
                     title_ja=f"{path.name}: 自分で書いた設定（メモの目標に照らして判定）", server=server, lesson="",
-                    lesson_ja="", probes=probes_for(mta, text, load_probes(hosts=set(topo.hosts))), expect={},
+                    lesson_ja="", probes=probes_for(kind, text, load_probes(hosts=set(topo.hosts))), expect={},
                     postconf=postconf, files=files, source=str(path), path=path)
-
-
-@dataclass(frozen=True)
-class Tried:
-    run: RunResult
-    path: Path  # where the run was saved: results/<lab>/tries/<name>.json
-
-    @property
-    def met(self) -> bool:
-        return bool(self.run.goal and self.run.goal["met"])
 
 
 def judge(run: RunResult) -> RunResult:
@@ -91,12 +65,3 @@ def judge(run: RunResult) -> RunResult:
     for p in run.probes:
         p.ok = p.goal_met is not False and p.actual.value != "lost"
     return run
-
-
-def save(run: RunResult, settings: Settings) -> Path:
-    """results/<lab>/tries/<id>.json: kept apart from the variants' results (and the report)."""
-    folder = results.results_dir(settings) / "tries"
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / f"{run.variant}.json"
-    path.write_text(json.dumps(run.to_dict(), indent=1, ensure_ascii=False) + "\n")
-    return path

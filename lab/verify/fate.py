@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 
 from lab.runtime import hostexec
 from lab import waiting
-from lab.maillogs.reader import Mark
+from lab.verify.marks import Mark
 from lab.model.outcomes import Outcome
 from lab.servers.base import Server
 

@@ -10,7 +10,7 @@ import uuid
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
-from lab.maillogs import reader
+from lab.verify import marks
 from lab.model import results
 from lab.model.outcomes import Outcome, classify
 from lab.model.scenario import WRONG_PASSWORD, Probe
@@ -77,19 +77,19 @@ def trace_peers(topo, probes: list[Probe], client_name: str | None = None) -> tu
     return tuple(sorted({a for h in hosts for a in topo.host(h).addresses.values()}))
 
 
-def reread_session(settings: Settings, hops: list[reader.Mark], server: Server, peer: str, token: str):
+def reread_session(settings: Settings, hops: list[marks.Mark], server: Server, peer: str, token: str):
     """A function reading the server's log again and returning the probe's session on it."""
     hop = next((h for h in hops if h.host == server.name), None)
     return lambda: hop.reader().probe_session(hop.lines(settings), token, peer) if hop else None
 
 
-def mark_logs(settings: Settings, server: Server, where: Target) -> list[reader.Mark]:
+def mark_logs(settings: Settings, server: Server, where: Target) -> list[marks.Mark]:
     """Every host on the way whose log the lab can read, marked before the probe."""
     topo = server.topo
     hosts = dict.fromkeys([where.host.name, server.name, topo.relay.name])
     with ThreadPoolExecutor() as pool:
-        marks = pool.map(lambda h: reader.mark(settings, topo, h), hosts)
-        return [m for m in marks if m]
+        found = pool.map(lambda h: marks.mark(settings, topo, h), hosts)
+        return [m for m in found if m]
 
 
 def run_probe(settings: Settings, server: Server, probe: Probe, expected: Outcome | None,
@@ -131,7 +131,7 @@ def run_probe(settings: Settings, server: Server, probe: Probe, expected: Outcom
     )
 
 
-def read_decision(settings, hops: list[reader.Mark], token: str, client, target_host, server_name: str,
+def read_decision(settings, hops: list[marks.Mark], token: str, client, target_host, server_name: str,
                   logged: bool = False):
     """(client address as the first server logged it, the deciding rule, the log lines, the
     session on the server under test): the first server's view of the client, and the server

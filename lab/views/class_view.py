@@ -1,6 +1,6 @@
 """A class on the terminal: the progress of many labs at once, the roster after class-up,
 one line per lab for class-status, the summary table of class-verify. Renders what
-lab.classroom returns (ClassDone: one LabDone per lab); decides nothing."""
+lab.actions.classroom returns (ClassDone: one LabDone per lab); decides nothing."""
 
 from __future__ import annotations
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 import re
 
 from rich import box
-from rich.cells import cell_len
 from rich.console import Console, ConsoleOptions, Group
 from rich.padding import Padding
 from rich.table import Table

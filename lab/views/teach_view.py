@@ -56,8 +56,10 @@ def quiz(s: Scenario, topo: Topology, commands: dict[str, str], language: str = 
     for path, text in s.files.items():
         out += [f"--- {path}", text.rstrip() or _t("empty", language, "(empty)"), ""]
     out.append(f"--- {_t('hosts', language, 'the hosts of the lab')}")
+    # the hosts a probe of this variant meets: its clients, the server, the relay, the sink
+    meets = {s.server, topo.relay.name, topo.sink.host} | {p.client for p in s.probes}
     for host in topo.hosts.values():
-        if host.name in {s.server, "relay", "outside", "inside", "remote"}:
+        if host.name in meets:
             out.append(f"  {host.name:9} {host.fqdn:24} {' '.join(host.addresses.values()):30} {host.role}")
     out += ["", f"--- {_t('probes', language, 'probes: predict the outcome of each')}"]
     width = max(len(p.id) for p in s.probes)

@@ -12,7 +12,6 @@ fails with the details that explain the timeout (a log tail, the container's out
 
 import os
 import smtplib
-import subprocess
 import time
 import uuid
 from contextlib import contextmanager

@@ -11,7 +11,7 @@ import uuid
 
 import pytest
 
-from lab import classroom
+from lab.actions import classroom
 from lab.runtime import classes
 from lab.model import settings
 from lab.runtime import engine, lifecycle

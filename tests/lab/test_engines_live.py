@@ -10,7 +10,7 @@ import uuid
 
 import pytest
 
-from lab import classroom, waiting
+from lab.actions import classroom, waiting
 from lab.model import settings
 from lab.runtime import classes, engine, images
 

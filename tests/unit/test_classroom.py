@@ -5,8 +5,8 @@ import pytest
 
 from rich.console import Console
 
-from lab import classroom
-from lab.classroom import ClassDone, LabDone
+from lab.actions import classroom
+from lab.actions.classroom import ClassDone, LabDone
 from lab.errors import LabError
 from lab.runtime import classes
 from lab.model import settings

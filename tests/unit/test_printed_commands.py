@@ -5,7 +5,6 @@ Python (or a make target), and names a make target that exists."""
 import dataclasses
 import re
 import subprocess
-from pathlib import Path
 from types import SimpleNamespace
 
 import pytest

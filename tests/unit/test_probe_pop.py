@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from lab import probe
+from lab.incontainer import probe
 
 EVENTS = []  # (what, when) as the fake servers saw it
 

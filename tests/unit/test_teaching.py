@@ -14,6 +14,7 @@ from rich.console import Console
 from lab.errors import LabError
 from lab.model import scenario, settings, sheet, topology
 from lab.model.outcomes import Outcome
+from lab.servers.sendmail import SendmailServer
 from lab.model.results import RunResult
 from lab.teach import diff, grade, lessons, runs, tryout
 from lab.views import teach_view
@@ -209,7 +210,7 @@ def test_sendmail_lines_go_to_the_variant_m4_and_add_authenticated_local_mail(tm
     path = tmp_path / "mine.m4"
     path.write_text("define(`confPRIVACY_FLAGS', `goaway')dnl\n")
     own = tryout.scenario(path, "sendmail", TOPO)
-    assert own.files == {tryout.M4_FILE: path.read_text()} and own.postconf == ""
+    assert own.files == {SendmailServer.variant_file: path.read_text()} and own.postconf == ""
     assert "auth-local" in [p.id for p in own.probes]
 
 

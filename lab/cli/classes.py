@@ -1,12 +1,12 @@
-"""The class commands: parse, call lab.classroom, render (`make class-up STUDENTS=20`, …;
-`.venv/bin/python -m lab.class_cli --help`). Every command exits 0 only when every lab did
+"""The class commands: parse, call lab.actions.classroom, render (`make class-up STUDENTS=20`, …;
+`.venv/bin/python -m lab.cli.classes --help`). Every command exits 0 only when every lab did
 what was asked (class-verify: no mismatch)."""
 
 from __future__ import annotations
 
 import argparse
 
-from lab import classroom
+from lab.actions import classroom
 from lab.errors import LabError, exit_status
 from lab.views import class_view
 from lab.views.lab_screen import console
@@ -72,7 +72,7 @@ def cmd_down(args) -> int:
 
 
 def parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog=".venv/bin/python -m lab.class_cli", description="a whole class on one machine")
+    p = argparse.ArgumentParser(prog=".venv/bin/python -m lab.cli.classes", description="a whole class on one machine")
     p.add_argument("--class", dest="cls_given", default=None, help=f"the class's name (default {classroom.DEFAULT_CLASS})")
     p.add_argument("--jobs", type=int, default=0, help="labs at a time (default: measured, see README)")
     sub = p.add_subparsers(dest="command", required=True)

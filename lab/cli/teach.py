@@ -1,22 +1,16 @@
 """The teaching commands: `show --quiz`, `predict`, `grade`, `diff`, `try`. Parse, call the
-core (lab.teach), render (lab.views.teach_view); lab.cli registers them (register())."""
+core (lab.teach), render (lab.views.teach_view)."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
+from lab.actions.records import record_run
+from lab.cli.common import lab_settings
 from lab.errors import LabError
 from lab.model import results, scenario, settings, sheet, topology
 from lab.views import lab_screen as render
 from lab.views import lang
-
-
-def _settings() -> settings.Settings:
-    """This command's lab, as lab.cli resolves it (a named lab's subnets included)."""
-    from lab import cli
-
-    resolve = getattr(cli, "_settings", None)
-    return resolve() if resolve else settings.load()
 
 
 def runner(s: settings.Settings):
@@ -25,13 +19,12 @@ def runner(s: settings.Settings):
     def run_now(variant: str):
         from lab.verify import variant as verify
         from lab.views import goal_view, progress
-        from lab.views.run_table import markdown, table
+        from lab.views.run_table import table
 
         with progress.Line(render.console) as line:
             line.update(f"{variant}: applying")
             run = verify.run_variant(variant, s, on_probe=line.probes(variant))
-        path = results.save(run, s)
-        path.with_suffix(".md").write_text(markdown(run))
+        path = record_run(run, s)
         render.console.print(table(run))
         render.console.print(goal_view.view(run))
         return run, path
@@ -41,7 +34,7 @@ def runner(s: settings.Settings):
 def quiz(variant: str) -> int:
     from lab.views import teach_view
 
-    s = _settings()
+    s = lab_settings()
     topo = topology.load(s)
     chosen = scenario.find(variant, topo).rendered(topo)
     print(teach_view.quiz(chosen, topo, {"predict": s.command(f"make predict-{chosen.id}")}, lang.current()), end="")
@@ -50,7 +43,7 @@ def quiz(variant: str) -> int:
 
 def _sheet(variant: str, given: str | None):
     """(settings, the variant, its prediction sheet's path: `given`, else the lab's own)."""
-    s = _settings()
+    s = lab_settings()
     chosen = scenario.find(variant, topology.load(s))
     return s, chosen, Path(given) if given else sheet.path_for(results.results_dir(s), chosen.id)
 
@@ -93,7 +86,7 @@ def cmd_diff(args) -> int:
     from lab.teach import diff, runs
     from lab.views import teach_view
 
-    s = _settings()
+    s = lab_settings()
     topo = topology.load(s)
     chosen = [scenario.find(v, topo) for v in (args.a, args.b)]  # both checked before anything runs
     found = [runs.obtain(c, s, runner(s), fresh=args.run) for c in chosen]
@@ -109,7 +102,7 @@ def cmd_try(args) -> int:
     from lab.verify import variant as verify
     from lab.views import progress, teach_view
 
-    s = _settings()
+    s = lab_settings()
     topo = topology.load(s)
     files = {}
     for spec in args.file or []:
@@ -126,14 +119,13 @@ def cmd_try(args) -> int:
         if str(own.where) in str(exc):
             raise
         raise type(exc)(f"{own.where}: {own.server} refused it: {exc}") from None
-    path = tryout.save(run, s)
+    path = record_run(run, s, tried=True)
     render.console.print(teach_view.tried(run, render.console, lang.current()))
     print(f"-> {path.relative_to(s.root)}")
     return 0
 
 
 def register(sub) -> None:
-    """Add the teaching commands to lab.cli's subcommands."""
     pre = sub.add_parser("predict", help="write a prediction sheet for a variant (results/<lab>/sheets/<variant>.yaml)")
     pre.add_argument("variant")
     pre.add_argument("--out", help="write it here instead")

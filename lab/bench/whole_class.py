@@ -13,7 +13,7 @@ import sys
 import time
 from datetime import datetime, timezone
 
-from lab import classroom
+from lab.actions import classroom
 from lab.errors import LabError
 from lab.model import settings
 from lab.runtime import cost, engine

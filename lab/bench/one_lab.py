@@ -6,7 +6,7 @@ their shims, the engine's share; `idle_cpu_percent_of_one_core`) and the image s
 restriction trace costs (each Postfix variant run traced and untraced, in turns). With
 --cold, first remove the lab's images and the base image, and time the cold build too
 (minutes). The whole matrix as `make verify` runs it, through the command agent and with
-one docker exec per command, beside the figures from before (lab/bench_before.json). With
+one docker exec per command, beside the figures from before (lab/bench/before.json). With
 --trace-only, --idle-only or --matrix-only, only that, on the lab as it runs (no down, no up)."""
 
 from __future__ import annotations
@@ -35,8 +35,8 @@ from lab.verify import variant as verify
 from lab.verify.probe_run import run_probe
 from lab.model.results import results_dir
 
-# the full matrix as measured before the agent and the 3 s drac expiry (lab/bench_before.json)
-BEFORE = Path(__file__).with_name("bench_before.json")
+# the full matrix as measured before the agent and the 3 s drac expiry (lab/bench/before.json)
+BEFORE = Path(__file__).with_name("before.json")
 UNITS = {"B": 1, "KiB": 1024, "MiB": 1024**2, "GiB": 1024**3, "kB": 1000, "MB": 1000**2, "GB": 1000**3}
 
 

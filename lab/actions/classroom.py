@@ -1,6 +1,6 @@
 """A whole class on one machine: one lab per student, brought up, checked, verified and
 removed together (`make class-up STUDENTS=20`, `class-status`, `class-verify VARIANT=…`,
-`class-report`, `class-down`; `.venv/bin/python -m lab.classroom --help`).
+`class-report`, `class-down`; `.venv/bin/python -m lab.cli.classes --help`).
 
 A class is a name (CLASS, default "class"). Every lab class-up creates carries it as a label
 on its networks (org.smtplab.class=<class>), so class-down removes exactly the labs it
@@ -280,10 +280,10 @@ def status(cls: str, jobs: int = STATUS_JOBS, on_event=None) -> ClassDone:
 def verify(cls: str, variant: str, jobs: int = VERIFY_JOBS, on_event=None) -> ClassDone:
     """The variant in every lab of the class, `jobs` at a time; each lab's results saved in
     results/<lab>/ as `make verify-<variant>` saves them."""
-    from lab.model import results, scenario, topology
+    from lab.model import scenario, topology
     from lab.runtime import classes
+    from lab.actions.records import record_run
     from lab.verify import variant as verifying
-    from lab.views.run_table import markdown
 
     where = classes.members(cls)
     if not where:
@@ -293,8 +293,7 @@ def verify(cls: str, variant: str, jobs: int = VERIFY_JOBS, on_event=None) -> Cl
     def work(name, on):
         s = classes.lab_settings(name, on)
         run = verifying.run_variant(variant, s, say=lambda *_: None)
-        path = results.save(run, s)
-        path.with_suffix(".md").write_text(markdown(run))
+        record_run(run, s)
         return s, {"ok": run.ok, "probes": len(run.probes), "mismatches": sum(1 for p in run.probes if not p.ok)}
 
     return each(cls, "verify", where, work, jobs, on_event)

@@ -1,0 +1,95 @@
+"""Commands on one host of the lab: a shell, its logs, a probe run by hand from it."""
+
+from __future__ import annotations
+
+import os
+import sys
+
+from lab.cli.common import lab_settings
+from lab.errors import LabError
+from lab.runtime import engine, hostexec, lifecycle
+
+
+def cmd_probe(args) -> int:
+    import json
+
+    from lab import servers
+    from lab.model import scenario, topology
+    from lab.verify.probe_run import run_probe, trace_peers
+    from lab.views.trace_view import trace_lines
+
+    s = lab_settings()
+    topo = topology.load(s)
+    probes = scenario.load_probes(hosts=set(topo.hosts))
+    if args.probe not in probes:
+        raise LabError(f"unknown probe {args.probe!r}: known probes are {', '.join(probes)}")
+    probe = probes[args.probe]
+    client = topo.host(args.client).name
+    hostexec.container(s, client)
+    status = lifecycle.status(s)
+    variant, active_server = servers.active(s, topo, {h.name for h in status.hosts if h.state == "running"})
+    server = args.server or active_server or topo.under_test[0]
+    expected, graded = None, None
+    if client != probe.client:
+        graded = f"not graded: the plan runs {probe.id} from {probe.client}, not from {client}"
+    elif variant and active_server == server and variant in scenario.ids():
+        expected = scenario.find(variant, topo).expect.get(probe.id)
+        graded = None if expected is not None else f"not graded: variant {variant} does not run {probe.id}"
+    else:
+        graded = f"not graded: {server} is not in a variant of scenarios/ (apply one first)"
+    adapter = servers.adapter(server, s, topo)
+    if args.trace:  # the server traces this client (and the host it talks through) for this probe only
+        with adapter.tracing(trace_peers(topo, [probe], client)):
+            result = run_probe(s, adapter, probe, expected, client_name=client)
+    else:
+        result = run_probe(s, adapter, probe, expected, client_name=client)
+    print(json.dumps(result.transcript, indent=1))
+    print(f"{result.probe} from {result.client} ({result.client_address}) -> {result.server}: {result.actual}"
+          f" {result.code or ''} at {result.stage}; decided by {result.rule or '-'}; fate {result.fate or '-'}")
+    if args.trace:
+        print("\n".join(trace_lines(result)))
+    if graded:
+        print(graded)
+        return 0
+    print(f"variant {variant} expects {expected}: {'as expected' if result.ok else 'MISMATCH'}")
+    return 0 if result.ok else 1
+
+
+def _exec(host: str, argv: list[str]) -> int:
+    c = hostexec.container(lab_settings(), host)
+    tty = ["-t"] if sys.stdin.isatty() and sys.stdout.isatty() else []
+    os.execvpe("docker", ["docker", "exec", "-i", *tty, c.name, *argv], engine.subprocess_env())
+
+
+def cmd_shell(args) -> int:
+    return _exec(args.host, ["bash", "-l"])
+
+
+def cmd_logs(args) -> int:
+    from lab import servers
+    from lab.model import topology
+
+    s = lab_settings()
+    files = servers.log_files(topology.load(s), args.host)
+    if not files:
+        c = hostexec.container(s, args.host)
+        os.execvpe("docker", ["docker", "logs", *(["-f"] if args.follow else []), c.name], engine.subprocess_env())
+    tail = f"tail -n 200 {'-F' if args.follow else ''} {' '.join(files)}"
+    return _exec(args.host, ["sh", "-c", tail])
+
+
+def register(sub) -> None:
+    shell = sub.add_parser("shell", help="a shell on a lab host")
+    shell.add_argument("host")
+    shell.set_defaults(func=cmd_shell)
+    logs = sub.add_parser("logs", help="a host's mail log (or container log)")
+    logs.add_argument("host")
+    logs.add_argument("-f", "--follow", action="store_true")
+    logs.set_defaults(func=cmd_logs)
+    prb = sub.add_parser("probe", help="run one probe by hand against the active variant, print its transcript")
+    prb.add_argument("client")
+    prb.add_argument("probe")
+    prb.add_argument("--server", help="server under test: postfix or sendmail (default: the active variant's)")
+    prb.add_argument("--trace", action="store_true", help="also print every restriction the server evaluated, "
+                     "in order, and what it returned (Postfix: debug_peer_list for this client, for this probe)")
+    prb.set_defaults(func=cmd_probe)

@@ -1,0 +1,165 @@
+"""Commands on variants: list, show, verify, apply, trace, report."""
+
+from __future__ import annotations
+
+import sys
+import threading
+
+from lab.actions.records import record_run
+from lab.cli.common import lab_settings
+from lab.errors import LabError
+from lab.views import lab_screen as render
+
+
+def cmd_list(args) -> int:
+    from lab.model import scenario
+    from lab.model import topology
+
+    good, broken = scenario.check_all(topology.load(lab_settings()))
+    for s in good:
+        print(f"{s.id:24} {s.server:9} {s.title}")
+    for line in broken:
+        print(f"lab: broken: {line}", file=sys.stderr)
+    return 1 if broken else 0
+
+
+def cmd_show(args) -> int:
+    from lab.model import scenario
+    from lab.model import topology
+
+    if args.quiz:  # the configuration and the probes, no expectations, no lesson
+        from lab.cli import teach
+        return teach.quiz(args.variant)
+
+    topo = topology.load(lab_settings())
+    s = scenario.find(args.variant, topo).rendered(topo)
+    from lab.views import lang
+    language = lang.current()  # LAB_LANG=ja: the title and the lesson in Japanese
+    print(f"{s.id} ({s.server}): {s.text('title', language)}\nsource: {s.source}\n")
+    for key, text in (("main.cf, from the note", s.postconf), ("main.cf, the lab's own lines", s.postconf_lab)):
+        if text:
+            print(f"--- {key}\n{text.rstrip()}\n")
+    for path, text in s.files.items():
+        print(f"--- {path}\n{text.rstrip() or '(empty)'}\n")
+    print("--- expected outcomes")
+    for p in s.probes:
+        print(f"  {p.id:24} {s.expect[p.id]!s:12} {p.what}")
+    print(f"\n--- lesson\n{s.text('lesson', language)}")
+    return 0
+
+
+def cmd_verify(args) -> int:
+    import time
+
+    from lab.model import scenario
+    from lab.model import topology
+    from lab.verify import variant as verify
+    from lab.views import progress
+    from lab.views import goal_view
+    from lab.views.run_table import hint, notes_view, overall, summary, table
+
+    start = time.monotonic()
+    s = lab_settings()
+    topo = topology.load(s)
+    if args.variants:  # every named one checked before anything is applied (a broken one raises)
+        server_of = {variant: scenario.find(variant, topo).server for variant in args.variants}
+        chosen = args.variants
+    else:
+        good, broken = scenario.check_all(topo)
+        if broken:
+            for line in broken:
+                print(f"lab: {line}", file=sys.stderr)
+            print(f"lab: nothing verified: fix the broken scenario file first (one variant still runs: "
+                  f"{s.command('make verify-<variant>')})", file=sys.stderr)
+            return 2
+        chosen = [g.id for g in good]
+        server_of = {g.id: g.server for g in good}
+    runs, where, shown = [], None, threading.Lock()
+
+    def show(run) -> None:  # as each run ends; streams of two servers may end at once
+        nonlocal where
+        with shown:
+            path = record_run(run, s)
+            where = path.parent
+            render.console.print(table(run, wide=args.wide))
+            render.console.print(notes_view(run))
+            render.console.print(goal_view.view(run))  # the other question: the note's goal
+            render.console.print(f"{summary(run)} -> {path.relative_to(s.root)}", style="green" if run.ok else "bold red")
+            render.console.print(hint(run), style="dim")
+            render.console.print()
+            runs.append(run)
+
+    with progress.Line(render.console) as line:
+        if len(chosen) == 1:
+            line.update(f"{chosen[0]}: applying")
+            show(verify.run_variant(chosen[0], s, on_probe=line.probes(chosen[0])))
+        else:  # one stream per server under test, side by side
+            order = {v: n for n, v in enumerate(chosen, 1)}
+            verify.run_all(chosen, s, on_probe_for=lambda v: line.probes(f"[{order[v]}/{len(chosen)}] {v}"),
+                           on_done=show, server_of=server_of)
+    if len(runs) > 1:
+        if any(r.goal is not None for r in runs):  # the note's goal: a question apart from the expectations
+            render.console.print(goal_view.overall(runs), style="bold", soft_wrap=True)
+        render.console.print(overall(runs, time.monotonic() - start, f"{where.relative_to(s.root)}/"),
+                             style="bold green" if all(r.ok for r in runs) else "bold red")
+    if not args.wide:
+        target = f"verify-{chosen[0]}" if len(chosen) == 1 and not chosen[0].endswith((".yaml", ".yml")) else "verify"
+        render.console.print(f"every column: {s.command(f'make {target} WIDE=1')}", style="dim")
+    return 0 if all(r.ok for r in runs) else 1
+
+
+def cmd_apply(args) -> int:
+    from lab.verify import variant as verify
+
+    s = lab_settings()
+    print(f"applied {verify.apply_variant(args.variant, s)}; try it by hand: {s.command('make shell-outside')}")
+    return 0
+
+
+def cmd_trace(args) -> int:
+    from lab.model import results
+    from lab.views.trace_view import run_traces
+
+    s = lab_settings()
+    try:
+        run = results.load(args.variant, s)
+    except FileNotFoundError:
+        raise LabError(f"lab {s.name} has no run of {args.variant!r} yet: run "
+                       f"'{s.command(f'make verify-{args.variant}')}' first") from None
+    if args.probe and args.probe not in {p.probe for p in run.probes}:
+        raise LabError(f"the run of {run.variant} has no probe {args.probe!r}: it ran "
+                       f"{', '.join(p.probe for p in run.probes)}")
+    print(run_traces(run, args.probe))
+    return 0
+
+
+def cmd_report(args) -> int:
+    from lab.views import report
+
+    s = lab_settings()
+    path, count = report.write(s)
+    print(f"lab {s.name}: {count} variants -> {path.relative_to(s.root)}")
+    print(f"prediction sheets to print (no answers): {path.with_name('sheets.html').relative_to(s.root)}")
+    return 0
+
+
+def register(sub) -> None:
+    sub.add_parser("list", help="every variant with its title").set_defaults(func=cmd_list)
+    show = sub.add_parser("show", help="a variant's configuration, expected outcomes and lesson")
+    show.add_argument("variant")
+    show.add_argument("--quiz", action="store_true", help="the configuration and the probes only: no expected "
+                      "outcomes, no lesson (predict first: make predict-<variant>)")
+    show.set_defaults(func=cmd_show)
+    ver = sub.add_parser("verify", help="apply variants, run every probe, print and save the table (all if none named)")
+    ver.add_argument("variants", nargs="*")
+    ver.add_argument("--wide", action="store_true", help="every column (client seen as, fate, maillog, reproduce), "
+                     "however narrow the terminal")
+    ver.set_defaults(func=cmd_verify)
+    app = sub.add_parser("apply", help="apply a variant without probing (to try it by hand)")
+    app.add_argument("variant")
+    app.set_defaults(func=cmd_apply)
+    trc = sub.add_parser("trace", help="the restriction traces of this lab's latest run of a variant (results/<lab>/)")
+    trc.add_argument("variant")
+    trc.add_argument("probe", nargs="?", help="only this probe's")
+    trc.set_defaults(func=cmd_trace)
+    sub.add_parser("report", help="results/<lab>/report.html: this lab's runs on one page").set_defaults(func=cmd_report)
