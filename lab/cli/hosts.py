@@ -14,7 +14,7 @@ def cmd_probe(args) -> int:
     import json
 
     from lab import servers
-    from lab.model import scenario, topology
+    from lab.model import scenario, topology, verdict
     from lab.verify.probe_run import run_probe, trace_peers
     from lab.views.trace_view import trace_lines
 
@@ -51,6 +51,7 @@ def cmd_probe(args) -> int:
     if graded:
         print(graded)
         return 0
+    verdict.decide_probe(result)
     print(f"variant {variant} expects {expected}: {'as expected' if result.ok else 'MISMATCH'}")
     return 0 if result.ok else 1
 

@@ -98,6 +98,7 @@ def cmd_diff(args) -> int:
 
 
 def cmd_try(args) -> int:
+    from lab.model.verdict import Basis
     from lab.teach import tryout
     from lab.verify import variant as verify
     from lab.views import progress, teach_view
@@ -114,7 +115,7 @@ def cmd_try(args) -> int:
     try:
         with progress.Line(render.console) as line:
             line.update(f"{own.id}: applying")
-            run = tryout.judge(verify.run_variant(own, s, on_probe=line.probes(own.id)))
+            run = verify.run_variant(own, s, on_probe=line.probes(own.id), basis=Basis.GOAL)
     except LabError as exc:  # the server's own complaint, naming the file (Postfix's adapter names it already)
         if str(own.where) in str(exc):
             raise

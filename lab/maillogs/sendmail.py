@@ -9,7 +9,6 @@ children and are tied to the message by queue id, the message to the probe by it
 from __future__ import annotations
 
 import re
-import shlex
 from dataclasses import dataclass
 
 from lab.maillogs.sessions import Delivery, Session, pick
@@ -125,13 +124,6 @@ def deliveries(lines: list[str], token: str) -> list[SendmailDelivery]:
             out.append(SendmailDelivery(qid, m["rcpt"], status_of(m["stat"]), detail, line,
                                         int(r["code"]) if r else None))
     return out
-
-
-def grep_message(token: str, log: str) -> str:
-    """A shell command printing every log line of the token's message (from=, to=, ...)."""
-    t, f = shlex.quote(f"msgid=<{token}"), shlex.quote(log)
-    return (f"q=$(grep -F {t} {f} | sed -n 's/.*]: \\([0-9A-Za-z]*\\): from=.*/\\1:/p'); "
-            f'[ -z "$q" ] || grep -F "$q" {f}')
 
 
 def procmail_abstract(text: str, token: str) -> list[str]:

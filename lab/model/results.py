@@ -13,9 +13,11 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
+from lab.model import verdict
 from lab.model.outcomes import Outcome
 from lab.model.settings import Settings
 from lab.model.trace import TraceStep
+from lab.model.verdict import Basis, Kind
 
 SCHEMA = 2  # 2: results per lab, and the run names its lab ("lab": name and subnets)
 
@@ -32,7 +34,6 @@ class ProbeResult:
     token: str
     expected: Outcome | None  # None: the probe has no expectation here (run by hand from another client)
     actual: Outcome
-    ok: bool
     code: int | None
     stage: str
     rule: str | None  # the restriction that decided, when the server says
@@ -53,6 +54,11 @@ class ProbeResult:
     # does the outcome meet the note's goal (lab/goal.yaml, lab.model.goal)? None: the goal
     # says nothing about this probe. A question apart from `ok` (as the server does)
     goal_met: bool | None = None
+    # the row's verdict (lab.model.verdict.decide sets these three, once): its kind, why in
+    # one line, and whether the row is right
+    verdict: Kind | None = None
+    why: str = ""
+    ok: bool = False
 
 
 @dataclass
@@ -73,6 +79,7 @@ class RunResult:
     # the run against the note's goal: {"id", "met", "broken": [probe ids], "outside": [probe
     # ids the goal says nothing about]} (lab.model.goal.judge_run); None in older runs
     goal: dict | None = None
+    basis: Basis = Basis.EXPECTED  # what the rows were judged against (lab.model.verdict)
 
     @property
     def ok(self) -> bool:
@@ -85,12 +92,16 @@ class RunResult:
 
     @classmethod
     def from_dict(cls, data: dict) -> "RunResult":
-        fields = {k: v for k, v in data.items() if k not in ("ok", "probes")}
+        fields = {k: v for k, v in data.items() if k not in ("ok", "probes", "basis")}
         probes = [ProbeResult(**{**p, "expected": Outcome(p["expected"]) if p.get("expected") else None,
                                  "actual": Outcome(p["actual"]),
+                                 "verdict": Kind(p["verdict"]) if p.get("verdict") else None,
                                  "trace": [TraceStep.from_dict(t) for t in p.get("trace", [])]})
                   for p in data["probes"]]
-        return cls(probes=probes, **fields)
+        run = cls(probes=probes, basis=Basis(data.get("basis") or Basis.EXPECTED), **fields)
+        if any(p.verdict is None for p in probes) or run.goal is None:  # recorded before runs carried them
+            verdict.decide(run, run.basis)
+        return run
 
 
 def lab_of(settings: Settings) -> dict:

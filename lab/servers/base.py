@@ -4,7 +4,7 @@ variant's files (remembering what was there before), reading its log, naming the
 from __future__ import annotations
 
 import shlex
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 
 from lab.maillogs.reader import MailLog
@@ -143,11 +143,17 @@ class Server:
         probe's result, warnings that void it)."""
         return None
 
-    def claims(self, token: str) -> list[str]:
-        """Log lines in which the server claims something about the token's message that
-        the lab should show beside the real fate (e.g. Sendmail's "stat=Sent"), the delivery
-        verdict first. Default: none."""
+    def claims(self, lines: list[str], token: str) -> list[str] | None:
+        """Lines of this server's log (`lines`: what it logged since before the probe) in
+        which it claims something about the token's message that the lab should show beside
+        the real fate (e.g. Sendmail's "stat=Sent"), the delivery verdict first; None while
+        the claim is still to come (the lab reads the log again). Default: none."""
         return []
+
+    def session_complete(self, session: Session | None) -> bool:
+        """Whether the probe's session is logged to its end, as trace() needs it (the lab
+        reads the log again until it is, for a while). Default: yes."""
+        return True
 
     def trace_on(self, peers: Sequence[str]) -> None:
         """Trace these client addresses' sessions from now on. Default: nothing to turn on."""
@@ -163,12 +169,10 @@ class Server:
         finally:
             self.trace_off()
 
-    def trace(self, session: Session | None,
-              reread: Callable[[], Session | None]) -> tuple[list[TraceStep], str | None]:
-        """The restrictions the server evaluated in the probe's session, in order, and a note
-        on what the trace leaves out (or why there is none). `session`: the probe's session
-        on this server as the lab read it; `reread()` reads the log again for it (the log may
-        have been read before the session's end was written). Default: no trace, said so."""
+    def trace(self, session: Session | None) -> tuple[list[TraceStep], str | None]:
+        """The restrictions the server evaluated in the probe's session (as the lab read it,
+        to its end if session_complete() came true in time), in order, and a note on what
+        the trace leaves out (or why there is none). Default: no trace, said so."""
         return [], f"{self.mta}: the lab reads no restriction trace from this server's log"
 
     def records(self, token: str) -> list[str]:

@@ -27,7 +27,6 @@ SETTLE = ". /usr/local/lib/lab/lab.sh && postfix_settled"
 POSTCONF_LISTS = f"postconf {' '.join(postfix_trace.PARAMS)}; postconf -P 2>/dev/null || true"
 LISTS = "--- restriction lists"
 CHECK = "postfix check 2>&1; postconf -n 2>&1 >/dev/null"  # what Postfix says of its files
-TRACE_WAIT = 3.0  # seconds for the probe's session to be logged to its end (its disconnect line)
 NOT_TRACED = ("not traced: Postfix logs the restrictions it evaluates only for clients in debug_peer_list "
               "(make verify traces every probe; by hand: lab probe ... --trace)")
 
@@ -211,17 +210,16 @@ class PostfixServer(Server):
                      what="turning debug_peer_list off")
         self.traced = False
 
-    def trace(self, session, reread):
+    def session_complete(self, session):
+        """A traced session is read to its end (its disconnect line): the trace needs all of it."""
+        return not self.traced or bool(session and session.lines and "disconnect from" in session.lines[-1])
+
+    def trace(self, session):
         if not self.traced:
             return [], NOT_TRACED
-
-        def to_its_end(s):
-            return s if s and s.lines and "disconnect from" in s.lines[-1] else None
-
-        found = to_its_end(session) or waiting.until(lambda: to_its_end(reread()), TRACE_WAIT, every=0.1) or reread()
-        if found is None:
+        if session is None:
             return [], "no session of this probe's in Postfix's log"
-        steps = postfix_trace.trace(found.lines, self.restriction_lists(postfix_trace.service_of(found.lines)))
+        steps = postfix_trace.trace(session.lines, self.restriction_lists(postfix_trace.service_of(session.lines)))
         if steps:
             return steps, None
         return [], ("Postfix evaluated no restriction list: the session ended before RCPT TO, "

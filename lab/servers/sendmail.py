@@ -15,14 +15,12 @@ from collections.abc import Sequence
 
 from lab.maillogs import sendmail as sendmail_log
 from lab.maillogs.reader import MailLog
-from lab import waiting
 from lab.model.scenario import Scenario
 from lab.servers.base import Server
 
 BASELINE = "/etc/mail/baseline"
 QUARANTINE = "/var/tmp/filterd-mails"  # the note's quarantine file (an mbox written by procmail)
 PROCMAIL_LOG = "/var/log/procmail.log"  # where the -logged variant's LOGFILE points
-CLAIM_WAIT = 5.0  # seconds: Sendmail logs stat=Sent just after the mailer has finished
 ONLY_REFUSALS = ("Sendmail logs only refusals: TCP wrappers admitting a client, and a check_relay, check_mail "
                  "or check_rcpt ruleset that lets it pass, leave no line")
 
@@ -86,11 +84,10 @@ class SendmailServer(Server):
         )
         return dict(line.split(" ", 1) for line in out.splitlines() if " " in line)
 
-    def trace(self, session, reread):
+    def trace(self, session):
         """The refusals this session's log shows, TCP wrappers' and the check_* rulesets',
         and a note saying that nothing else is logged: the rest is not invented."""
-        found = session or reread()
-        steps = sendmail_log.trace(found.lines) if found else []
+        steps = sendmail_log.trace(session.lines) if session else []
         if steps:
             return steps, f"{ONLY_REFUSALS}: the steps are this session's refusals"
         return [], f"{ONLY_REFUSALS}, and this session's log has no refusal"
@@ -101,18 +98,13 @@ class SendmailServer(Server):
     def quarantine_paths(self) -> list[str]:
         return [QUARANTINE]
 
-    def claims(self, token: str) -> list[str]:
-        """Sendmail's own word on the token's message: its delivery lines (stat=Sent ...).
+    def claims(self, lines, token):
+        """Sendmail's own word on the token's message: its delivery lines (stat=Sent ...),
+        logged just after the mailer has finished (None until then, if it took the message).
         For a message procmail quarantined it says "Sent" all the same: the note's "the
         maillog lies" (procmail, not Sendmail, chose the folder)."""
-        def settled():
-            lines = self.run(sendmail_log.grep_message(token, self.log)).splitlines()
-            found = [d.line for d in sendmail_log.deliveries(lines, token)]
-            # done once Sendmail has said something, or if it never took the message at all
-            return (found,) if found or not sendmail_log.queue_ids_for(lines, token) else None
-
-        done = waiting.until(settled, CLAIM_WAIT)
-        return done[0] if done else []
+        found = [d.line for d in sendmail_log.deliveries(lines, token)]
+        return found if found or not sendmail_log.queue_ids_for(lines, token) else None
 
     def records(self, token: str) -> list[str]:
         """procmail's LOGFILE entry (LOGABSTRACT) for the message, when the variant keeps one:

@@ -9,8 +9,6 @@ import re
 from pathlib import Path
 
 from lab.errors import LabError
-from lab.model import goal as goals
-from lab.model.results import RunResult
 from lab import servers
 from lab.model.scenario import PLACEHOLDER, Probe, Scenario, load_probes
 from lab.servers.base import Server
@@ -56,12 +54,3 @@ def scenario(path: Path, server: str, topo: Topology, extra_files: dict[str, Pat
                     title_ja=f"{path.name}: 自分で書いた設定（メモの目標に照らして判定）", server=server, lesson="",
                     lesson_ja="", probes=probes_for(kind, text, load_probes(hosts=set(topo.hosts))), expect={},
                     postconf=postconf, files=files, source=str(path), path=path)
-
-
-def judge(run: RunResult) -> RunResult:
-    """One's own configuration has no expectations: a row is right when it meets the goal
-    (or the goal says nothing about it), and the run's `ok` is the goal's verdict."""
-    goals.judge_run(run)
-    for p in run.probes:
-        p.ok = p.goal_met is not False and p.actual.value != "lost"
-    return run

@@ -1,6 +1,7 @@
-"""Where did the message really go? After a 250 at DATA, wait (bounded, polling) until the
-probe's token shows up in a mailbox, the quarantine, the remote sink, or until a server on
-the way logs that it bounced or deferred it. Nothing found in time: lost."""
+"""Where did the message really go? After a 250 at DATA, the probe's token shows up in a
+mailbox, the quarantine or the remote sink, or a server on the way logs that it bounced or
+deferred the message. lab.verify.evidence asks these two questions each round until one
+answers (or the message counts as lost)."""
 
 from __future__ import annotations
 
@@ -8,13 +9,13 @@ import re
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
-from lab.runtime import hostexec
-from lab import waiting
-from lab.verify.marks import Mark
 from lab.model.outcomes import Outcome
+from lab.model.settings import Settings
+from lab.runtime import hostexec
 from lab.servers.base import Server
+from lab.verify.marks import Mark
 
-FATE_TIMEOUT = 20.0
+GOT_THROUGH = (Outcome.DELIVERED, Outcome.QUARANTINED, Outcome.RELAYED)
 
 
 @dataclass
@@ -26,7 +27,7 @@ class Fate:
     evidence: list[str] = field(default_factory=list)
 
 
-def _look(settings, server: Server, token: str, user: str | None) -> Fate | None:
+def look(settings: Settings, server: Server, token: str, user: str | None) -> Fate | None:
     """One search per host (in parallel): the server's mailbox and quarantine, the remote sink."""
     own = [(p, Outcome.DELIVERED) for p in (server.mailbox_paths(user) if user else [])]
     own += [(p, Outcome.QUARANTINED) for p in server.quarantine_paths()]
@@ -42,20 +43,13 @@ def _look(settings, server: Server, token: str, user: str | None) -> Fate | None
     return None
 
 
-def _refused_on_the_way(settings, hops: list[Mark], token: str) -> Fate | None:
-    for hop in hops:
-        for d in hop.reader().deliveries(hop.lines(settings), token):
+def refused_on_the_way(marks: list[Mark], lines: dict[str, list[str]], token: str) -> Fate | None:
+    """A server on the way that logged a bounce, a deferral or an expiry of the message."""
+    for mark in marks:
+        for d in mark.reader().deliveries(lines[mark.host], token):
             if d.status in ("bounced", "deferred", "expired"):
                 outcome = Outcome.DEFERRED if d.status == "deferred" else Outcome.REJECTED
                 said = re.search(r"host (\S+?)\[", d.detail)
-                where = f"{hop.host}: {d.status}" + (f", {said[1]} said {d.reply_code}" if said and d.reply_code else "")
-                return Fate(outcome, where, d.reply_code,
-                            f"{hop.host}->next hop", [d.line])
+                where = f"{mark.host}: {d.status}" + (f", {said[1]} said {d.reply_code}" if said and d.reply_code else "")
+                return Fate(outcome, where, d.reply_code, f"{mark.host}->next hop", [d.line])
     return None
-
-
-def find(settings, server: Server, token: str, user: str | None, hops: list[Mark],
-         timeout: float = FATE_TIMEOUT) -> Fate:
-    fate = waiting.until(lambda: _look(settings, server, token, user) or _refused_on_the_way(settings, hops, token),
-                         timeout)
-    return fate or Fate(Outcome.LOST, f"not found in {timeout:.0f} s (mailbox, quarantine, remote sink, logs)")

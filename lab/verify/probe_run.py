@@ -1,5 +1,7 @@
 """One probe, end to end: mark the logs, prepare the server (e.g. a POP3 login), run the
-probe in its client, find the message's fate, read the decision from the logs, judge.
+probe in its client, gather the evidence in one pass (lab.verify.evidence), and record what
+it shows as the probe's row. The row's verdict is not decided here: lab.model.verdict
+decides every row of a run at once (lab.verify.variant), or this one row by hand.
 
 `run_probe` only wires these steps; each step is a function the unit tests can replace."""
 
@@ -10,24 +12,21 @@ import uuid
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
-from lab.verify import marks
 from lab.model import results
 from lab.model.outcomes import Outcome, classify
 from lab.model.scenario import WRONG_PASSWORD, Probe
 from lab.model.settings import Settings
-from lab import waiting
+from lab.model.topology import Host, Topology
 from lab.runtime import hostexec
 from lab.servers.base import Server
-from lab.verify import fate
-from lab.verify.verdict import judge
+from lab.verify import evidence as gathering
+from lab.verify import marks
+from lab.verify.fate import GOT_THROUGH
 
 
 # "decided by" for a message that got through while the server's log names no rule (Sendmail
 # names none; Postfix logs permits only when a restriction permits): nothing stopped it
 NO_OBJECTION = "no restriction objected"
-GOT_THROUGH = (Outcome.DELIVERED, Outcome.QUARANTINED, Outcome.RELAYED)
-LOG_WAIT = 3.0  # seconds for a server's line about a message it took to reach its log
-REFUSED_WAIT = 1.0  # the same for a session that ended without the message
 
 
 def deciding_rule(rule: str | None, actual: Outcome) -> str | None:
@@ -40,7 +39,7 @@ def deciding_rule(rule: str | None, actual: Outcome) -> str | None:
 @dataclass(frozen=True)
 class Target:
     """Where a probe goes: the host the client talks to, the recipient, the local user or None."""
-    host: object  # topology.Host
+    host: Host
     recipient: str
     user: str | None
 
@@ -54,7 +53,7 @@ def target(probe: Probe, server: Server) -> Target:
     return Target(host, topo.remote_recipient, None)
 
 
-def probe_options(probe: Probe, topo, where: Target, token: str) -> dict:
+def probe_options(probe: Probe, topo: Topology, where: Target, token: str) -> dict:
     """lab-probe's flags for this probe."""
     options = {"server": where.host.fqdn, "recipient": where.recipient, "token": token, "port": probe.port,
                "starttls": probe.starttls}
@@ -70,17 +69,12 @@ def reproduce(settings: Settings, probe: Probe, client: str, server: Server) -> 
     return settings.command(f".venv/bin/python -m lab probe {client} {probe.id} --server {server.name}")
 
 
-def trace_peers(topo, probes: list[Probe], client_name: str | None = None) -> tuple[str, ...]:
+def trace_peers(topo: Topology, probes: list[Probe], client_name: str | None = None) -> tuple[str, ...]:
     """The addresses whose sessions a server under test should trace for these probes: each
     probe's client (or `client_name`), and the host it talks through (the relay)."""
     hosts = {client_name or p.client for p in probes} | {p.via for p in probes if p.via}
     return tuple(sorted({a for h in hosts for a in topo.host(h).addresses.values()}))
 
-
-def reread_session(settings: Settings, hops: list[marks.Mark], server: Server, peer: str, token: str):
-    """A function reading the server's log again and returning the probe's session on it."""
-    hop = next((h for h in hops if h.host == server.name), None)
-    return lambda: hop.reader().probe_session(hop.lines(settings), token, peer) if hop else None
 
 
 def mark_logs(settings: Settings, server: Server, where: Target) -> list[marks.Mark]:
@@ -104,59 +98,27 @@ def run_probe(settings: Settings, server: Server, probe: Probe, expected: Outcom
     transcript = hostexec.probe(settings, client.name, **probe_options(probe, topo, where, token),
                                 **(prepared.probe_options if prepared else {}))
     notes, warnings = prepared.finish(transcript) if prepared else ([], [])
-    actual, place, code, stage, evidence = classify(transcript), None, transcript["code"], transcript["stage"], []
-    if actual is None:  # accepted: where did it go?
-        found = fate.find(settings, server, token, where.user, hops)
-        actual, place, evidence = found.outcome, found.where, list(found.evidence)
-        if found.code is not None:
-            code, stage = found.code, found.stage
-    seen, rule, decided, session = read_decision(settings, hops, token, client, where.host, server.name,
-                                                 logged=actual in GOT_THROUGH)
-    rule = deciding_rule(rule, actual)
-    peer = client if where.host.name == server.name else where.host  # who connected to the server
-    trace, trace_note = server.trace(session, reread_session(settings, hops, server, peer.address, token))
-    said, kept = server.claims(token), server.records(token)
-    evidence = notes + decided + [line for line in evidence + said + kept if line not in decided]
-    if seen and seen != client.address:
-        warnings.append(f"{where.host.name} logged the client as {seen}, but {client.name}'s own address is "
+    refused = classify(transcript)  # None: accepted, and its fate decides
+    found = gathering.gather(settings, server, hops, gathering.hops_for(hops, client, where.host, server.name),
+                             token, where.user, accepted=refused is None)
+    actual, place, code, stage = refused, None, transcript["code"], transcript["stage"]
+    fate_lines: list[str] = []
+    if found.fate is not None:
+        actual, place, fate_lines = found.fate.outcome, found.fate.where, list(found.fate.evidence)
+        if found.fate.code is not None:
+            code, stage = found.fate.code, found.fate.stage
+    assert actual is not None
+    trace, trace_note = server.trace(found.session)
+    kept = server.records(token)
+    lines = notes + found.lines + [line for line in fate_lines + found.claims + kept if line not in found.lines]
+    if found.seen and found.seen != client.address:
+        warnings.append(f"{where.host.name} logged the client as {found.seen}, but {client.name}'s own address is "
                         f"{client.address}: something (NAT, a proxy) stands between them and the test would lie")
-    verdict = judge(expected, actual, warnings)
     return results.ProbeResult(
         probe=probe.id, what=probe.what, client=client.name, client_address=client.address,
-        client_address_seen=seen, server=where.host.name, recipient=where.recipient, token=token,
-        expected=expected, actual=actual, ok=verdict.ok, code=code, stage=stage, rule=rule, fate=place,
+        client_address_seen=found.seen, server=where.host.name, recipient=where.recipient, token=token,
+        expected=expected, actual=actual, code=code, stage=stage, rule=deciding_rule(found.rule, actual), fate=place,
         transcript=transcript["steps"], seconds=round(time.monotonic() - started, 2),
-        reproduce=reproduce(settings, probe, client.name, server), evidence=evidence, warnings=warnings,
-        claim=said[0] if said else None, records=kept, trace=trace, trace_note=trace_note,
+        reproduce=reproduce(settings, probe, client.name, server), evidence=lines, warnings=warnings,
+        claim=found.claims[0] if found.claims else None, records=kept, trace=trace, trace_note=trace_note,
     )
-
-
-def read_decision(settings, hops: list[marks.Mark], token: str, client, target_host, server_name: str,
-                  logged: bool = False):
-    """(client address as the first server logged it, the deciding rule, the log lines, the
-    session on the server under test): the first server's view of the client, and the server
-    under test's decision (for mail via the relay, what it made of the relay's delivery).
-    A server's lines reach its log through the syslog router a moment after the probe ended:
-    they are waited for (bounded), rather than missed. logged: the message got through, so
-    every server on the way has logged it (wait longer); else the session may have left
-    nothing to find (e.g. a connection refused before the server said a word)."""
-    seen, rule, evidence, session = None, None, [], None
-    for hop in hops:
-        if hop.host not in (target_host.name, server_name):
-            continue
-        peer = client if hop.host == target_host.name else target_host
-
-        def read(hop=hop, peer=peer):
-            return hop.reader().session(hop.lines(settings), token, peer.address)
-
-        facts = read() or waiting.until(read, LOG_WAIT if logged else REFUSED_WAIT, every=0.05)
-        if facts is None:
-            continue
-        if hop.host == target_host.name:
-            seen = facts.client_address
-        if hop.host == server_name or facts.rule:
-            rule = facts.rule or rule
-        if hop.host == server_name:
-            session = facts.session
-        evidence += [line for line in facts.evidence if line not in evidence]
-    return seen, rule, evidence, session

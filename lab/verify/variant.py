@@ -9,9 +9,10 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timezone
 
 from lab import servers
-from lab.model import goal, results, scenario, topology
+from lab.model import results, scenario, topology, verdict
 from lab.model.scenario import Probe, Scenario
 from lab.model.settings import Settings, load
+from lab.model.verdict import Basis
 from lab.runtime import hostexec, lifecycle, subnets
 from lab.verify.probe_run import run_probe, trace_peers
 
@@ -52,13 +53,14 @@ def lanes(probes: list[Probe], server_name: str) -> list[list[Probe]]:
 
 def run_variant(variant: str | Scenario, settings: Settings | None = None, say=print, only: str | None = None,
                 on_probe: Callable[[str, int, int], None] | None = None, trace: bool = True,
-                reset: bool = True, ensured: bool = False) -> results.RunResult:
+                reset: bool = True, ensured: bool = False, basis: Basis = Basis.EXPECTED) -> results.RunResult:
     """`variant`: an id, a scenario file's path, or a Scenario already loaded (e.g. a student's
     own configuration, `lab try`). on_probe(probe id, index, how many) is called as each probe
     starts (a progress display); trace: record every probe's restriction trace (False: the
     servers stay quiet; each probe's trace_note says so); reset: empty the relay's queue and
     the sink first (False when another variant runs at the same time: see run_all); ensured:
-    the caller has just made sure the lab runs and is healthy (run_all, once for all)."""
+    the caller has just made sure the lab runs and is healthy (run_all, once for all); basis:
+    what the rows are judged against (one's own configuration: the goal; lab.model.verdict)."""
     settings = subnets.resolve(settings or load())
     if not isinstance(variant, Scenario):  # a bad variant is named before anything starts
         scenario.find(variant, topology.load(settings))
@@ -95,8 +97,7 @@ def run_variant(variant: str | Scenario, settings: Settings | None = None, say=p
         versions=server.versions(), probes=probe_results, seconds=round(time.monotonic() - start, 1),
         lesson=chosen.lesson, title_ja=chosen.title_ja, lesson_ja=chosen.lesson_ja,
     )
-    goal.judge_run(run)  # the other question: does it meet the note's goal (lab/goal.yaml)?
-    return run
+    return verdict.decide(run, basis)  # every row, and the other question: the note's goal
 
 
 def apply_variant(variant: str, settings: Settings | None = None, say=print) -> str:

@@ -25,16 +25,18 @@ def wanted(outcomes, language: str) -> str:
     return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " or " + words[-1]
 
 
-def verdict(run: RunResult, language: str | None = None) -> str:
-    """'goal met' / 'goal BROKEN by direct-inbound' ('' for a run never judged)."""
+def verdict(run: RunResult, language: str | None = None, short: bool = False) -> str:
+    """'goal met' / 'goal BROKEN by direct-inbound' ('' for a run never judged); short: 'met' /
+    'BROKEN by direct-inbound' (Japanese: 満たす / 破っている: ...)."""
     language = language or lang.current()
     if run.goal is None:
         return ""
-    if run.goal["met"]:
-        return lang.t("goal met", language)
+    broken = ", ".join(run.goal["broken"])
     if language == "ja":
-        return f"目標を破っている: {', '.join(run.goal['broken'])}"
-    return f"goal BROKEN by {', '.join(run.goal['broken'])}"
+        return ("満たす" if short else lang.t("goal met", language)) if run.goal["met"] else f"目標を破っている: {broken}"
+    if run.goal["met"]:
+        return "met" if short else lang.t("goal met", language)
+    return f"BROKEN by {broken}" if short else f"goal BROKEN by {broken}"
 
 
 def lines(run: RunResult, language: str | None = None) -> list[tuple[int, Text]]:

@@ -61,8 +61,8 @@ EXTRA = ("maillog says", "fate", "reproduce", "client seen as")  # shown when a 
 
 
 def mismatch(p: ProbeResult) -> bool:
-    """The outcome itself is wrong (not just doubted by a warning)."""
-    return not p.ok and (p.expected is None or p.actual != p.expected or p.actual == Outcome.LOST)
+    """The outcome itself is wrong (not just doubted by a warning): the row's verdict says."""
+    return p.verdict is not None and p.verdict.wrong_outcome
 
 
 def foreign(p: ProbeResult) -> bool:
@@ -229,11 +229,8 @@ def notes(run: RunResult) -> list[tuple[int, Text]]:
     for p in run.probes:
         head = Text(f"{p.probe}: ", style="bold")
         if mismatch(p):
-            why = ("lost: accepted with 250 but found nowhere" if p.actual == Outcome.LOST
-                   else f"got {p.actual}, but no outcome is expected here" if p.expected is None
-                   else f"expected {p.expected}, got {p.actual}")
             out.append((0, Text(f"{MISMATCH} ", style="bold red") + head + Text(
-                f"{why} ({p.code or '-'} at {p.stage}; decided by {p.rule or '-'}; fate {short_fate(p.fate)})",
+                f"{p.why} ({p.code or '-'} at {p.stage}; decided by {p.rule or '-'}; fate {short_fate(p.fate)})",
                 style="red")))
         warnings = p.warnings or ([f"the server logged the client as {p.client_address_seen}, but {p.client}'s own "
                                    f"address is {p.client_address} (NAT or a proxy: this row proves nothing)"]

@@ -14,7 +14,7 @@ from lab.model.sheet import MEANING, PREDICTABLE
 from lab.model.topology import Topology
 from lab.teach.diff import VariantDiff
 from lab.teach.grade import Grade, reply
-from lab.views import fit, lang
+from lab.views import fit, goal_view, lang
 from lab.views.goal_view import wanted
 from lab.views.run_table import _table, cells
 
@@ -119,17 +119,10 @@ def diff(d: VariantDiff, sources: list[str], language: str = "en") -> list[Text]
                 out.append(Text(f"  {line.where}"))
                 where = line.where
             out.append(Text(f"    {line.sign} {line.text}", style="green" if line.sign == "+" else "red"))
-    verdicts = [f"{r.variant} {verdict(r, language)}" for r in (d.a, d.b) if r.goal is not None]
+    verdicts = [f"{r.variant} {goal_view.verdict(r, language, short=True)}" for r in (d.a, d.b) if r.goal is not None]
     if verdicts:
         out += [Text(""), Text(f"{lang.t('goal', language)}: " + "; ".join(verdicts))]
     return out
-
-
-def verdict(run: RunResult, language: str) -> str:
-    """'met' / 'BROKEN by direct-inbound' (Japanese: 満たす / 破っている: ...)."""
-    if run.goal["met"]:
-        return "満たす" if language == "ja" else "met"
-    return f"{'破っている:' if language == 'ja' else 'BROKEN by'} {', '.join(run.goal['broken'])}"
 
 
 def tried(run: RunResult, console: Console, language: str = "en") -> Group:
@@ -137,9 +130,9 @@ def tried(run: RunResult, console: Console, language: str = "en") -> Group:
     rule (fitted to the width, at most two lines a probe), then the verdict and why."""
     names = ("probe", "from → to", "actual", "goal", "reply", "decided by")
     rows = [cells(p, run.server, judged=True) for p in run.probes]
-    for p, row in zip(run.probes, rows):  # no expectation to mismatch: the goal is the question
-        row["actual"] = Text(str(p.actual), style="green" if p.goal_met else "bold red" if p.goal_met is False else "")
-        row["probe"] = Text(p.probe, style="bold red" if p.goal_met is False else "")
+    for p, row in zip(run.probes, rows):  # judged against the goal (the run's basis): the verdict says
+        row["actual"] = Text(str(p.actual), style="bold red" if not p.ok else "green" if p.goal_met else "")
+        row["probe"] = Text(p.probe, style="" if p.ok else "bold red")
     columns = [fit.Column(lang.t(n, language), [r[n] for r in rows], wrap=n in ("from → to", "reply", "decided by"))
                for n in names]
     widths = fit.widths(console, columns, console.width)
@@ -147,7 +140,7 @@ def tried(run: RunResult, console: Console, language: str = "en") -> Group:
     out = [_table(columns, widths)]
     met = run.goal["met"]
     out.append(Text(f"{_t('your configuration', language, 'your configuration')}: "
-                    f"{lang.t('goal met', language) if met else lang.t('goal', language) + ' ' + verdict(run, language)}",
+                    f"{lang.t('goal met', language) if met else lang.t('goal', language) + ' ' + goal_view.verdict(run, language, short=True)}",
                     style="bold green" if met else "bold red"))
     for p in run.probes:
         clause = g.clause(p.probe)

@@ -44,13 +44,24 @@ def module_name(path: Path, root: Path) -> str:
     return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
 
 
-def imports(path: Path, root: Path) -> set[str]:
+def type_only(tree: ast.Module) -> set[ast.AST]:
+    """The import statements under `if TYPE_CHECKING:`: they never run."""
+    return {node for block in ast.walk(tree) if isinstance(block, ast.If) and getattr(block.test, "id", "") == "TYPE_CHECKING"
+            for node in ast.walk(block) if isinstance(node, (ast.Import, ast.ImportFrom))}
+
+
+def imports(path: Path, root: Path, running: bool = False) -> set[str]:
     """What a file imports from lab, as dotted names (relative imports resolved): for
-    `from X import y`, X.y (graph() takes X when y is not a module of its own)."""
+    `from X import y`, X.y (graph() takes X when y is not a module of its own). running:
+    only the imports that run (not those for type checkers only)."""
     here = module_name(path, root).split(".")
     package = here if path.name == "__init__.py" else here[:-1]
     found = set()
-    for node in ast.walk(ast.parse(path.read_text())):
+    tree = ast.parse(path.read_text())
+    skip = type_only(tree) if running else set()
+    for node in ast.walk(tree):
+        if node in skip:
+            continue
         if isinstance(node, ast.Import):
             found |= {a.name for a in node.names}
         elif isinstance(node, ast.ImportFrom):
@@ -60,7 +71,7 @@ def imports(path: Path, root: Path) -> set[str]:
     return {name for name in found if name == "lab" or name.startswith("lab.")}
 
 
-def graph(root: Path) -> dict[str, set[str]]:
+def graph(root: Path, running: bool = False) -> dict[str, set[str]]:
     """Each module of the tree -> the modules of the tree it imports (a name imported from a
     package that is not itself a module, e.g. `from lab.model.outcomes import Outcome`, is
     the module it comes from)."""
@@ -71,7 +82,7 @@ def graph(root: Path) -> dict[str, set[str]]:
             name = name.rsplit(".", 1)[0]
         return name
 
-    return {me: {known(other) for other in imports(path, root)} - {me} for me, path in modules.items()}
+    return {me: {known(other) for other in imports(path, root, running)} - {me} for me, path in modules.items()}
 
 
 def upward(root: Path) -> list[str]:
@@ -84,8 +95,9 @@ def upward(root: Path) -> list[str]:
 
 
 def cycle(root: Path) -> list[str]:
-    """One import cycle of the tree (its modules in order), or [] if there is none."""
-    edges = graph(root)
+    """One import cycle of the tree (its modules in order), or [] if there is none. Imports for
+    type checkers only (`if TYPE_CHECKING:`) never run, so they make no cycle."""
+    edges = graph(root, running=True)
     state: dict[str, int] = {}  # 1: on the path being walked, 2: done
     path: list[str] = []
 

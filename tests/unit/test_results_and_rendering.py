@@ -15,10 +15,10 @@ from lab.model.trace import StepResult, TraceStep
 
 PROBE_KEYS = {"probe", "client", "client_address", "client_address_seen", "recipient", "token", "expected",
               "actual", "ok", "code", "stage", "rule", "fate", "transcript", "seconds", "trace", "trace_note",
-              "goal_met"}
+              "goal_met", "verdict", "why"}
 STEP_KEYS = {"list", "restriction", "result", "detail"}
 TOP_KEYS = {"schema", "variant", "server", "lab", "started", "config", "versions", "probes", "goal",
-            "title", "title_ja", "lesson", "lesson_ja"}
+            "title", "title_ja", "lesson", "lesson_ja", "basis"}
 LAB_KEYS = {"name", "internet", "lan"}
 GOAL_KEYS = {"id", "met", "broken", "outside"}
 
@@ -120,4 +120,5 @@ def test_markdown_shows_the_goal_beside_expected_and_actual_with_the_legend():
 
 
 def test_summary_names_the_mismatches():
-    assert "1 MISMATCH: bad" in render_run.summary(run(probe("good", "x", "x"), probe("bad", "x", "y")))
+    assert "1 MISMATCH: bad" in render_run.summary(run(probe("good", "rejected", "rejected"),
+                                                       probe("bad", "rejected", "delivered")))

@@ -11,6 +11,7 @@ import pytest
 from rich.cells import cell_len
 from rich.console import Console
 
+from lab.model import verdict
 from lab.model.outcomes import Outcome
 from lab.model.results import RunResult
 from lab.model import goal
@@ -28,10 +29,10 @@ def recorded(variant: str) -> RunResult:
 def with_trouble(run: RunResult) -> RunResult:
     """The same run with a mismatch and a row whose client the server saw at another address."""
     probes = [dataclasses.replace(p) for p in run.probes]
-    probes[0] = dataclasses.replace(probes[0], actual=Outcome.REJECTED, ok=False, code=554, stage="relay->next hop")
-    probes[1] = dataclasses.replace(probes[1], client_address_seen="10.9.9.9", ok=False,
+    probes[0] = dataclasses.replace(probes[0], actual=Outcome.REJECTED, code=554, stage="relay->next hop")
+    probes[1] = dataclasses.replace(probes[1], client_address_seen="10.9.9.9",
                                     warnings=[f"logged the client as 10.9.9.9, not {probes[1].client_address}"])
-    return dataclasses.replace(run, probes=probes)
+    return verdict.decide(dataclasses.replace(run, probes=probes))
 
 
 def render(renderable, width: int) -> list[str]:
@@ -126,7 +127,7 @@ def test_only_rows_with_something_to_say_get_a_note():
         "    sendmail:/var/tmp/filterd-mails"]
 
 
-@pytest.mark.parametrize("width", (80, 100, 300))  # a record a probe where the columns do not fit side by side
+@pytest.mark.parametrize("width", (80, 100, 320))  # a record a probe where the columns do not fit side by side
 def test_wide_shows_every_column(width):
     run = recorded("sendmail-procmail")
     lines = render(run_table.table(run, wide=True), width)
@@ -136,7 +137,7 @@ def test_wide_shows_every_column(width):
         assert column in text
     assert "stat=Sent (mailer=local) ← but quarantined" in text
     joined = " ".join(line.strip() for line in lines)  # a command wraps at its spaces where it must
-    assert all(p.reproduce in (text if width == 300 else joined) for p in run.probes)
+    assert all(p.reproduce in (text if width == 320 else joined) for p in run.probes)
 
 
 def test_the_hint_runs_a_row_again_as_stored_with_the_labs_name():

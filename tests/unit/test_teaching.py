@@ -13,7 +13,9 @@ from rich.console import Console
 
 from lab.errors import LabError
 from lab.model import scenario, settings, sheet, topology
+from lab.model import verdict
 from lab.model.outcomes import Outcome
+from lab.model.verdict import Basis
 from lab.servers.sendmail import SendmailServer
 from lab.model.results import RunResult
 from lab.teach import diff, grade, lessons, runs, tryout
@@ -215,8 +217,8 @@ def test_sendmail_lines_go_to_the_variant_m4_and_add_authenticated_local_mail(tm
 
 
 def test_ones_own_run_is_right_where_it_meets_the_goal():
-    run = tryout.judge(dataclasses.replace(recorded("method1-addendum"), probes=[
-        dataclasses.replace(p, ok=False, expected=None) for p in recorded("method1-addendum").probes]))
+    run = verdict.decide(dataclasses.replace(recorded("method1-addendum"), probes=[
+        dataclasses.replace(p, ok=False, expected=None) for p in recorded("method1-addendum").probes]), Basis.GOAL)
     assert [p.probe for p in run.probes if not p.ok] == ["direct-inbound"] and run.goal["broken"] == ["direct-inbound"]
     lines = [t.plain if hasattr(t, "plain") else "" for t in teach_view.tried(run, Console(width=120)).renderables]
     assert any(line.startswith("your configuration: goal BROKEN by direct-inbound") for line in lines)
