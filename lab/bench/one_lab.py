@@ -112,7 +112,7 @@ def main(argv=None) -> int:
                         "(kept in bench.json beside the numbers of the last full run)")
     parser.add_argument("--idle-seconds", type=float, default=60.0, help="the idle CPU's window")
     args = parser.parse_args(argv)
-    s = subnets.resolve(settings.load())
+    s = subnets.current()
     topo = topology.load(s)
     report = {"schema": 1, "lab": s.name, "started": datetime.now(timezone.utc).isoformat(timespec="seconds"),
               "machine": {"cpus": __import__("os").cpu_count(), "python": platform.python_version()}}

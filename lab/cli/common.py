@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from lab.model import settings
+from lab.model.settings import Settings
 from lab.runtime import subnets
 
 
-def lab_settings() -> settings.Settings:
+def lab_settings() -> Settings:
     """This command's lab (LAB_NAME, ...) with the subnets its networks really have (a named
     lab's are allocated when it comes up: lab.runtime.subnets)."""
-    return subnets.resolve(settings.load())
+    return subnets.current()

@@ -5,6 +5,10 @@ The default lab has fixed subnets; any other lab's are allocated when it comes u
 pair, lab.runtime.subnets) and are whatever its networks have while it exists: this module
 takes them as `nets` from the runtime, which asks Docker (the model never does).
 `LAB_INTERNET_NET` / `LAB_LAN_NET` win over both.
+
+A named lab's settings as loaded here are unresolved until the runtime has asked Docker
+(lab.runtime.subnets.resolve, or lab.runtime.subnets.current for this process's lab): its
+subnets cannot be read then - asking for them is an error, never a placeholder.
 """
 
 from __future__ import annotations
@@ -12,6 +16,7 @@ from __future__ import annotations
 import os
 import re
 from dataclasses import dataclass, replace
+from enum import Enum
 from pathlib import Path
 
 from lab.errors import LabError
@@ -24,40 +29,62 @@ _NAME_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,30}$")
 _NET_RE = re.compile(r"^(\d{1,3})\.(\d{1,3})\.(\d{1,3})$")
 
 
+class NetsFrom(str, Enum):
+    """Where a lab's subnets come from."""
+    DEFAULT = "default"  # the default lab's fixed pair
+    GIVEN = "given"  # LAB_INTERNET_NET and LAB_LAN_NET
+    LAB = "lab"  # the networks the lab has, as Docker says
+    FREE = "free"  # a pair free now: the lab is not up (`up` allocates for real)
+    UNRESOLVED = "unresolved"  # a named lab before the runtime asked Docker: no subnets to read
+
+    def __str__(self) -> str:
+        return self.value
+
+
+class Unresolved(LabError):
+    """A named lab's subnets were asked for before the runtime resolved them."""
+
+
 @dataclass(frozen=True)
 class Settings:
     name: str
-    internet_net: str  # first three octets of the /24
-    lan_net: str
+    _internet_net: str  # first three octets of the /24 (read: internet_net)
+    _lan_net: str
     base_image: str
     image_prefix: str
     root: Path = ROOT
     # the LAB_* variables this lab was named or moved with (not the defaults): a command the
     # lab prints must carry them, or it would act on another lab
     given: tuple[tuple[str, str], ...] = ()
-    # where the subnets come from: "default" (the default lab's), "given" (LAB_*_NET), "lab"
-    # (the networks the lab has, as Docker says), "free" (a pair free now: the lab is not up;
-    # `up` allocates for real), "unresolved" (a named lab before the runtime asked Docker:
-    # its subnets are placeholders, never to be used)
-    nets_from: str = "default"
+    nets_from: NetsFrom = NetsFrom.DEFAULT
     # LAB_DOCKER_HOST: the engine the lab lives on when not the usual one (a class spread over
     # several engines); "" for the usual one
     docker_host: str = ""
 
+    def _net(self, value: str) -> str:
+        if self.nets_from == NetsFrom.UNRESOLVED:
+            raise Unresolved(f"lab {self.name}: its subnets are known only once the Docker engine has been asked "
+                             f"('{self.command('make status')}' says whether it runs)")
+        return value
+
     @property
-    def nets_resolved(self) -> bool:
-        return self.nets_from != "unresolved"
+    def internet_net(self) -> str:
+        return self._net(self._internet_net)
+
+    @property
+    def lan_net(self) -> str:
+        return self._net(self._lan_net)
 
     @property
     def nets_fixed(self) -> bool:
         """Subnets no allocation may change: the default lab's, or both given."""
-        return self.nets_from in ("default", "given")
+        return self.nets_from in (NetsFrom.DEFAULT, NetsFrom.GIVEN)
 
-    def with_nets(self, internet: str, lan: str, nets_from: str) -> Settings:
+    def with_nets(self, internet: str, lan: str, nets_from: NetsFrom) -> Settings:
         """These settings with the subnets the runtime resolved; a LAB_*_NET given still wins."""
         fixed = dict(self.given)
-        return replace(self, internet_net=fixed.get("LAB_INTERNET_NET", internet),
-                       lan_net=fixed.get("LAB_LAN_NET", lan), nets_from=nets_from)
+        return replace(self, _internet_net=fixed.get("LAB_INTERNET_NET", internet),
+                       _lan_net=fixed.get("LAB_LAN_NET", lan), nets_from=NetsFrom(nets_from))
 
     def command(self, command: str) -> str:
         """`command` as a user types it for this lab: 'make verify-method1' for the default
@@ -90,7 +117,7 @@ def _check_net(variable: str, value: str) -> str:
 
 
 def load(environ: dict[str, str] | None = None, nets: tuple[str, str] | None = None,
-         nets_from: str = "lab") -> Settings:
+         nets_from: NetsFrom = NetsFrom.LAB) -> Settings:
     """The lab's settings from the environment (LAB_NAME, LAB_INTERNET_NET, ...). nets: the
     subnets the runtime found for a named lab (nets_from says how: "lab" or "free"); without
     them a named lab's subnets are "unresolved" (lab.runtime.subnets.resolve fills them in)."""
@@ -99,16 +126,16 @@ def load(environ: dict[str, str] | None = None, nets: tuple[str, str] | None = N
     if not _NAME_RE.match(name):
         raise LabError(f"LAB_NAME={name!r}: use lower-case letters, digits, '-' or '_' (at most 31)")
     if name == DEFAULT_NAME:
-        (internet, lan), source = (DEFAULT_INTERNET_NET, DEFAULT_LAN_NET), "default"
+        (internet, lan), source = (DEFAULT_INTERNET_NET, DEFAULT_LAN_NET), NetsFrom.DEFAULT
     elif nets:
-        (internet, lan), source = nets, nets_from
-    else:  # placeholders until the runtime resolves them
-        (internet, lan), source = (DEFAULT_INTERNET_NET, DEFAULT_LAN_NET), "unresolved"
+        (internet, lan), source = nets, NetsFrom(nets_from)
+    else:  # none until the runtime resolves them (reading them raises Unresolved)
+        (internet, lan), source = ("", ""), NetsFrom.UNRESOLVED
     if env.get("LAB_INTERNET_NET") and env.get("LAB_LAN_NET"):
-        source = "given"
-    internet = _check_net("LAB_INTERNET_NET", env.get("LAB_INTERNET_NET") or internet)
-    lan = _check_net("LAB_LAN_NET", env.get("LAB_LAN_NET") or lan)
-    if internet == lan and source != "unresolved":
+        source = NetsFrom.GIVEN
+    internet = _check_net("LAB_INTERNET_NET", env["LAB_INTERNET_NET"]) if env.get("LAB_INTERNET_NET") else internet
+    lan = _check_net("LAB_LAN_NET", env["LAB_LAN_NET"]) if env.get("LAB_LAN_NET") else lan
+    if internet == lan and source != NetsFrom.UNRESOLVED:
         raise LabError(f"LAB_INTERNET_NET and LAB_LAN_NET are both {internet}: they must differ")
     given = tuple((k, env[k]) for k in ("LAB_NAME", "LAB_DOCKER_HOST", "LAB_INTERNET_NET", "LAB_LAN_NET", "BASE_IMAGE",
                                         "LAB_IMAGE_PREFIX")
@@ -116,8 +143,8 @@ def load(environ: dict[str, str] | None = None, nets: tuple[str, str] | None = N
     return Settings(
         given=given,
         name=name,
-        internet_net=internet,
-        lan_net=lan,
+        _internet_net=internet,
+        _lan_net=lan,
         base_image=env.get("BASE_IMAGE") or "debian:bookworm-slim",
         image_prefix=env.get("LAB_IMAGE_PREFIX") or "smtplab",
         nets_from=source,

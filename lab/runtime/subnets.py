@@ -29,7 +29,8 @@ import yaml
 
 from lab.errors import LabError
 from lab.model import topology
-from lab.model.settings import Settings
+from lab.model.settings import NetsFrom, Settings
+from lab.model import settings as lab_settings
 from lab.runtime import engine, network_check
 
 NETWORK_LABEL = "com.docker.compose.network"  # compose's name for the network in compose.yaml
@@ -92,24 +93,30 @@ def choose(settings: Settings, found: dict[str, str], project_taken: list[str]) 
     """The subnets for a lab: those its networks have (found: network -> octets) when it has
     both, else a free pair (keeping the half a crash left, and a LAB_*_NET given)."""
     if "internet" in found and "lan" in found:
-        return settings.with_nets(found["internet"], found["lan"], "lab")
+        return settings.with_nets(found["internet"], found["lan"], NetsFrom.LAB)
     fixed = [f"{v}.0/24" for k, v in settings.given if k in ("LAB_INTERNET_NET", "LAB_LAN_NET")]
     kept = [f"{v}.0/24" for v in found.values()]  # half a lab (a crash): keep the half it has
     internet, lan = allocate(project_taken + fixed + kept)
-    return settings.with_nets(found.get("internet", internet), found.get("lan", lan), "free")
+    return settings.with_nets(found.get("internet", internet), found.get("lan", lan), NetsFrom.FREE)
 
 
 def resolve(settings: Settings) -> Settings:
     """The settings with the lab's real subnets (its networks', or a pair free now if it is not
     up). Fixed subnets (the default lab's, or both given) are kept as they are; without a
     Docker engine a named lab stays unresolved (what needs Docker says so soon enough)."""
-    if settings.nets_fixed or settings.nets_from == "lab":
+    if settings.nets_fixed or settings.nets_from == NetsFrom.LAB:
         return settings
     try:
         found = lab_nets(settings.name)
         return choose(settings, found, [] if len(found) == 2 else taken(settings.name))
     except LabError:
         return settings
+
+
+def current(environ: dict[str, str] | None = None) -> Settings:
+    """This process's lab (LAB_NAME, ... from the environment) with the subnets its networks
+    really have: the settings every command starts from."""
+    return resolve(lab_settings.load(environ))
 
 
 def state_dir() -> Path:

@@ -61,7 +61,7 @@ def run_variant(variant: str | Scenario, settings: Settings | None = None, say=p
     the sink first (False when another variant runs at the same time: see run_all); ensured:
     the caller has just made sure the lab runs and is healthy (run_all, once for all); basis:
     what the rows are judged against (one's own configuration: the goal; lab.model.verdict)."""
-    settings = subnets.resolve(settings or load())
+    settings = subnets.resolve(settings) if settings else subnets.current()
     if not isinstance(variant, Scenario):  # a bad variant is named before anything starts
         scenario.find(variant, topology.load(settings))
     if not ensured:
@@ -101,7 +101,7 @@ def run_variant(variant: str | Scenario, settings: Settings | None = None, say=p
 
 
 def apply_variant(variant: str, settings: Settings | None = None, say=print) -> str:
-    settings = subnets.resolve(settings or load())
+    settings = subnets.resolve(settings) if settings else subnets.current()
     scenario.find(variant, topology.load(settings))
     settings = ensure_running(settings, say)
     topo = topology.load(settings)

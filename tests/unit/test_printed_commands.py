@@ -18,7 +18,7 @@ from lab.verify import probe_run
 from lab.views import lab_screen, report
 
 ROOT = settings.ROOT
-STUDENT = settings.load({"LAB_NAME": "student07"})
+STUDENT = settings.load({"LAB_NAME": "student07"}, nets=("100.64.3", "10.77.3"))  # as the runtime resolved them
 # a command: optional VAR=value words, then make or a Python
 COMMAND = re.compile(r"((?:[A-Z_]+=\S+ )*)(make(?: [a-z0-9][\w-]*)?|\S*python\S* -m lab\b)")
 

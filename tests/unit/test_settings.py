@@ -12,7 +12,9 @@ def test_default_lab_uses_the_documentation_range():
 
 def test_a_named_lab_takes_the_subnets_the_runtime_resolved():
     s = settings.load({"LAB_NAME": "student07"})
-    assert s.nets_from == "unresolved" and not s.nets_resolved  # the model never asks Docker
+    assert s.nets_from == settings.NetsFrom.UNRESOLVED  # the model never asks Docker
+    with pytest.raises(settings.Unresolved, match="lab student07: its subnets are known only once"):
+        s.compose_env()  # no placeholder to use by mistake
     s = settings.load({"LAB_NAME": "student07"}, nets=("100.64.3", "10.77.3"))
     assert (s.internet_net, s.lan_net, s.nets_from) == ("100.64.3", "10.77.3", "lab")
     assert s.compose_env()["LAB_LAN_NET"] == "10.77.3"
@@ -25,8 +27,6 @@ def test_the_default_lab_keeps_its_subnets_whatever_the_runtime_says():
 
 
 def test_explicit_subnets_win():
-    s = settings.load({"LAB_NAME": "x1", "LAB_LAN_NET": "10.99.3"})
-    assert s.lan_net == "10.99.3"
     s = settings.load({"LAB_NAME": "x1", "LAB_LAN_NET": "10.99.3"}, nets=("100.64.3", "10.77.3"))
     assert (s.internet_net, s.lan_net) == ("100.64.3", "10.99.3")
     assert s.with_nets("100.64.4", "10.77.4", "lab").lan_net == "10.99.3"
