@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import re
 
-from lab.maillogs.sessions import Delivery, Session, pick
+from lab.maillogs.sessions import Delivery, DeliveryStatus, Session, pick
 
 LINE = re.compile(r"postfix/(?P<daemon>[\w/-]+)\[(?P<pid>\d+)\]: (?P<text>.*)$")
 CONNECT = re.compile(r"^connect from (?P<name>[^\[\s]+)\[(?P<addr>[^\]]+)\]")
 QUEUED = re.compile(r"^(?P<qid>[0-9A-F]{6,}|[0-9B-DF-HJ-NP-TV-Zb-df-hj-np-tv-z]{10,}): client=")
 DECISION = re.compile(r"^NOQUEUE: (?P<kind>reject|permit|defer|discard|hold): (?P<stage>[A-Z]+) from [^:]+: (?P<rest>.*)$")
 REPLY = re.compile(r"^(?P<code>\d{3}) [\d.]+ (?:<[^>]*>: )?(?P<reason>[^;]*)")
+KNOWN_STATUS = {s.value for s in DeliveryStatus}
 STATUS = re.compile(r"^(?P<qid>\w+): to=<(?P<rcpt>[^>]*)>.*?status=(?P<status>\w+) \((?P<detail>.*)\)$")
 MSGID = re.compile(r"^(?P<qid>\w+): message-id=<(?P<msgid>[^>]*)>")
 CHAT = ("> ", "< ")  # with the client in debug_peer_list, smtpd logs every line sent and received
@@ -120,6 +121,6 @@ def deliveries(lines: list[str], token: str) -> list[Delivery]:
     out = []
     for _, _, text, line in parsed(lines):
         m = STATUS.match(text)
-        if m and m["qid"] in ids:
-            out.append(Delivery(m["qid"], m["rcpt"], m["status"], m["detail"], line))
+        if m and m["qid"] in ids and m["status"] in KNOWN_STATUS:  # not an address verification's
+            out.append(Delivery(m["qid"], m["rcpt"], DeliveryStatus(m["status"]), m["detail"], line))
     return out

@@ -19,6 +19,7 @@ import re
 from dataclasses import dataclass, field
 
 from lab.maillogs.postfix import parsed
+from lab.model.outcomes import transient
 from lab.model.trace import StepResult, TraceStep
 
 # the parameters a trace can name, as `postconf` lists them
@@ -133,9 +134,9 @@ class _Step:
         if status == "1":
             self.result = StepResult.PERMIT
         elif status == "2":
-            self.result = StepResult.DEFER if (self.code or "").startswith("4") else StepResult.REJECT
+            self.result = StepResult.DEFER if transient(self.code) else StepResult.REJECT
         elif status is None and self.code:  # no status line: Postfix's own check, or a cut-off log
-            self.result = StepResult.DEFER if self.code.startswith("4") else StepResult.REJECT
+            self.result = StepResult.DEFER if transient(self.code) else StepResult.REJECT
         else:
             self.result = StepResult.NO_DECISION
 

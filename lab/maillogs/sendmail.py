@@ -11,7 +11,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from lab.maillogs.sessions import Delivery, Session, pick
+from lab.maillogs.sessions import Delivery, DeliveryStatus, Session, pick
+from lab.model.outcomes import transient
 from lab.model.trace import StepResult, TraceStep
 
 LINE = re.compile(r"\bsendmail\[(?P<pid>\d+)\]: (?:(?P<qid>[0-9A-Za-z]{12,}|NOQUEUE): )?(?P<text>.*)$")
@@ -88,7 +89,7 @@ def trace(lines: list[str]) -> list[TraceStep]:
         if WRAPPERS.match(text):
             steps.append(TraceStep("TCP wrappers", "hosts.allow, hosts.deny", StepResult.REJECT, text))
         elif m := REJECT.match(text):
-            result = StepResult.DEFER if m["code"].startswith("4") else StepResult.REJECT
+            result = StepResult.DEFER if transient(m["code"]) else StepResult.REJECT
             reply = f"{m['code']} {m['dsn'] or ''}{m['reason']}"
             steps.append(TraceStep(RULESETS, m["ruleset"], result, f"arg1={m['arg']}: {reply}"))
     return steps
@@ -103,13 +104,13 @@ class SendmailDelivery(Delivery):
         return self.code
 
 
-def status_of(stat: str) -> str:
-    """Sendmail's stat= text -> the words the fate finder reads (sent, deferred, bounced)."""
+def status_of(stat: str) -> DeliveryStatus:
+    """Sendmail's stat= text -> what became of the message (sent, deferred, bounced)."""
     if stat.startswith("Sent"):
-        return "sent"
+        return DeliveryStatus.SENT
     if stat.startswith("Deferred"):
-        return "deferred"
-    return "bounced"
+        return DeliveryStatus.DEFERRED
+    return DeliveryStatus.BOUNCED
 
 
 def deliveries(lines: list[str], token: str) -> list[SendmailDelivery]:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from enum import Enum
 
 
 @dataclass
@@ -17,11 +18,22 @@ class Session:
     queue_ids: list[str] = field(default_factory=list)
 
 
+class DeliveryStatus(str, Enum):
+    """What an MTA's log says became of a message on its way onwards."""
+    SENT = "sent"
+    DEFERRED = "deferred"
+    BOUNCED = "bounced"
+    EXPIRED = "expired"
+
+    def __str__(self) -> str:
+        return self.value
+
+
 @dataclass(frozen=True)
 class Delivery:
     queue_id: str
     recipient: str
-    status: str  # sent, deferred, bounced, expired
+    status: DeliveryStatus
     detail: str
     line: str
 

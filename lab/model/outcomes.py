@@ -1,8 +1,9 @@
-"""The outcome vocabulary (DESIGN §5) and SMTP replies as named values."""
+"""The outcome vocabulary (DESIGN §5), the stages of a probe, and the SMTP replies the lab
+relies on, as named values."""
 
 from __future__ import annotations
 
-from enum import Enum
+from enum import Enum, IntEnum
 
 
 class Outcome(str, Enum):
@@ -22,18 +23,63 @@ class Outcome(str, Enum):
 WORDS = tuple(o.value for o in Outcome)
 
 
-def from_reply(stage: str, code: int | None) -> Outcome:
+class Stage(str, Enum):
+    """Where a probe's message was decided: an SMTP step of the probe's session (lab-probe's
+    stage names), or afterwards, on its way."""
+    CONNECT = "connect"
+    EHLO = "ehlo"
+    STARTTLS = "starttls"
+    AUTH = "auth"
+    MAIL = "mail"
+    RCPT = "rcpt"
+    DATA = "data"
+    DELIVERY = "delivery"  # after a 250 at DATA: where the message was found
+    RELAY_NEXT_HOP = "relay->next hop"  # the trusted relay's delivery onwards was refused
+    SERVER_NEXT_HOP = "server->next hop"  # the server under test's delivery onwards was refused
+
+    def __str__(self) -> str:
+        return self.value
+
+
+BEFORE_MAIL = (Stage.CONNECT, Stage.EHLO, Stage.STARTTLS)  # no session worth the name yet
+
+
+class Reply(IntEnum):
+    """The SMTP reply codes the lab tells apart (RFC 5321, RFC 4954)."""
+    SERVICE_READY = 220
+    AUTH_SUCCEEDED = 235
+    OK = 250
+    START_MAIL_INPUT = 354
+    SERVICE_UNAVAILABLE = 421
+    LOCAL_ERROR = 451  # Postfix's answer while a restriction list has an error (4.3.5)
+    AUTH_FAILED = 535
+    ACCESS_DENIED = 550
+    TRANSACTION_FAILED = 554
+
+
+def transient(code: int | str | None) -> bool:
+    """A 4xx reply: try again later."""
+    return code is not None and str(code)[:1] == "4"
+
+
+def banner_code(banner: str | None) -> int | None:
+    """The reply code a greeting line starts with ('220 postfix.lab.example ESMTP' -> 220)."""
+    head = (banner or "")[:3]
+    return int(head) if head.isdigit() else None
+
+
+def from_reply(stage: Stage | str, code: int | None) -> Outcome:
     """The outcome of a session that ended before the message was accepted."""
-    if stage in ("connect", "ehlo", "starttls") and (code is None or code >= 400):
+    if stage in BEFORE_MAIL and (code is None or code >= 400):
         return Outcome.REFUSED
-    if stage == "auth":
+    if stage == Stage.AUTH:
         # any reply refusing AUTH: a wrong password (535), and also a server that refuses the
         # client outright after greeting it (Sendmail under TCP wrappers: 220, EHLO without
         # AUTH, then "550 5.0.0 Access denied"); the code and the deciding rule tell them apart
         return Outcome.AUTH_FAILED if code is not None else Outcome.REFUSED
     if code is None:
         return Outcome.REFUSED  # dropped mid-session
-    return Outcome.DEFERRED if 400 <= code < 500 else Outcome.REJECTED
+    return Outcome.DEFERRED if transient(code) else Outcome.REJECTED
 
 
 def classify(transcript: dict) -> Outcome | None:

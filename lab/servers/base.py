@@ -8,6 +8,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 
 from lab.maillogs.reader import MailLog
+from lab.model.outcomes import Reply, banner_code
 from lab.maillogs.sessions import Session
 from lab.model.trace import TraceStep
 from lab.runtime import hostexec
@@ -99,7 +100,7 @@ class Server:
     def serving(self) -> str | None:
         """None when port 25 greets with 220; else one line saying what is wrong."""
         banner = self.greeting()
-        if banner and banner.startswith("220"):
+        if banner_code(banner) == Reply.SERVICE_READY:
             return None
         return f"{self.name}: port 25 answers {banner!r}" if banner else f"{self.name}: port 25 gives no SMTP greeting"
 

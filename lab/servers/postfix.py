@@ -13,6 +13,7 @@ from lab.errors import ConfigRefused, LabError
 from lab.maillogs import postfix as postfix_log
 from lab.maillogs import postfix_trace
 from lab.maillogs.reader import MailLog
+from lab.model.outcomes import Reply, banner_code
 from lab.model.scenario import Scenario, parse_main_cf
 from lab.servers.base import Server
 from lab.servers.drac import Drac
@@ -148,7 +149,7 @@ class PostfixServer(Server):
             if fatal:
                 return ("fatal", FATAL.split(fatal[0], 1)[-1].strip())
             banner = self.greeting(timeout=1.5)
-            return ("ok", banner) if banner and banner.startswith("220") else None
+            return ("ok", banner) if banner_code(banner) == Reply.SERVICE_READY else None
 
         done = waiting.until(settled, timeout, every=0.1)
         problem = None

@@ -76,7 +76,8 @@ def gather(settings: Settings, server: Server, marks: list[Mark], hops: list[Hop
             lines = dict(zip((m.host for m in reading), pool.map(lambda m: m.lines(settings), reading)))
         now = clock()
         if settled_at is None:
-            fate = fates.look(settings, server, token, user) or fates.refused_on_the_way(marks, lines, token)
+            fate = fates.look(settings, server, token, user) or fates.refused_on_the_way(marks, lines, token,
+                                                                                        server.topo.relay.name)
             if fate is None and now - start > FATE_TIMEOUT:
                 fate = Fate(Outcome.LOST, f"not found in {FATE_TIMEOUT:.0f} s (mailbox, quarantine, remote sink, logs)")
             if fate is not None:

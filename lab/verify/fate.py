@@ -9,13 +9,15 @@ import re
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
-from lab.model.outcomes import Outcome
+from lab.maillogs.sessions import DeliveryStatus
+from lab.model.outcomes import Outcome, Stage
 from lab.model.settings import Settings
 from lab.runtime import hostexec
 from lab.servers.base import Server
 from lab.verify.marks import Mark
 
 GOT_THROUGH = (Outcome.DELIVERED, Outcome.QUARANTINED, Outcome.RELAYED)
+REFUSED = (DeliveryStatus.BOUNCED, DeliveryStatus.DEFERRED, DeliveryStatus.EXPIRED)
 
 
 @dataclass
@@ -23,7 +25,7 @@ class Fate:
     outcome: Outcome
     where: str
     code: int | None = None
-    stage: str = "delivery"
+    stage: Stage = Stage.DELIVERY
     evidence: list[str] = field(default_factory=list)
 
 
@@ -43,13 +45,14 @@ def look(settings: Settings, server: Server, token: str, user: str | None) -> Fa
     return None
 
 
-def refused_on_the_way(marks: list[Mark], lines: dict[str, list[str]], token: str) -> Fate | None:
+def refused_on_the_way(marks: list[Mark], lines: dict[str, list[str]], token: str, relay: str) -> Fate | None:
     """A server on the way that logged a bounce, a deferral or an expiry of the message."""
     for mark in marks:
         for d in mark.reader().deliveries(lines[mark.host], token):
-            if d.status in ("bounced", "deferred", "expired"):
-                outcome = Outcome.DEFERRED if d.status == "deferred" else Outcome.REJECTED
+            if d.status in REFUSED:
+                outcome = Outcome.DEFERRED if d.status == DeliveryStatus.DEFERRED else Outcome.REJECTED
                 said = re.search(r"host (\S+?)\[", d.detail)
                 where = f"{mark.host}: {d.status}" + (f", {said[1]} said {d.reply_code}" if said and d.reply_code else "")
-                return Fate(outcome, where, d.reply_code, f"{mark.host}->next hop", [d.line])
+                hop = Stage.RELAY_NEXT_HOP if mark.host == relay else Stage.SERVER_NEXT_HOP
+                return Fate(outcome, where, d.reply_code, hop, [d.line])
     return None

@@ -9,7 +9,8 @@ from types import SimpleNamespace
 
 import pytest
 
-from lab.model.outcomes import Outcome
+from lab.maillogs.sessions import DeliveryStatus
+from lab.model.outcomes import Outcome, Stage
 from lab.verify import evidence, fate
 from lab.verify.evidence import Hop
 
@@ -39,6 +40,7 @@ class SlowLog:
 
 class Server:
     name = "sendmail"
+    topo = SimpleNamespace(relay=SimpleNamespace(name="relay"))
 
     def __init__(self, claims_after: int = 0):
         self.claims_after, self.asked = claims_after, 0
@@ -106,11 +108,11 @@ def test_a_message_found_nowhere_is_lost(monkeypatch):
 
 def test_a_bounce_on_the_way_settles_the_fate(monkeypatch):
     monkeypatch.setattr(fate, "look", lambda *a: None)
-    bounced = SimpleNamespace(status="bounced", detail="host postfix.lab.example[10.0.0.1] said: 554 no", line="x",
+    bounced = SimpleNamespace(status=DeliveryStatus.BOUNCED, detail="host postfix.lab.example[10.0.0.1] said: 554 no", line="x",
                               reply_code=554)
     log = SlowLog("relay", after=1)
     reader = log.reader()
     log.reader = lambda: SimpleNamespace(session=reader.session, deliveries=lambda lines, token: [bounced])
     found = gather([log], [Hop(log, CLIENT, True, True)], Server(), accepted=True)
-    assert (found.fate.outcome, found.fate.where, found.fate.code) == (
-        Outcome.REJECTED, "relay: bounced, postfix.lab.example said 554", 554)
+    assert (found.fate.outcome, found.fate.where, found.fate.code, found.fate.stage) == (
+        Outcome.REJECTED, "relay: bounced, postfix.lab.example said 554", 554, Stage.RELAY_NEXT_HOP)
