@@ -28,6 +28,8 @@ ROOT = Path(__file__).resolve().parents[2]
 REGION = re.compile(r"(<!-- generated from (?P<source>\S+): (?P<key>[^>]+?) -->\n)(?P<body>.*?)(<!-- end generated -->)",
                     re.S)
 SCENARIO_FIELDS = ("postconf", "postconf_lab", "master_cf")
+SKIPPED_DIRS = {".git", ".venv", "results", "build", "node_modules", "artifacts", ".pytest_cache"}
+FENCE = re.compile(r"^```.*?^```[^\n]*$", re.S | re.M)
 HEADINGS = {
     "en": ("probe", "outcome", "reply", "decided by", "goal"),
     "ja": ("プローブ", "結果", "応答", "決めたルール", "目標"),
@@ -88,6 +90,17 @@ def rewrite(doc: Path) -> bool:
     if new != text:
         doc.write_text(new)
     return new != text
+
+
+def markdown_files() -> list[Path]:
+    """Every Markdown file of the project (not the virtualenv's, results' or git's)."""
+    return sorted(p for p in ROOT.rglob("*.md")
+                  if not SKIPPED_DIRS.intersection(p.relative_to(ROOT).parts[:-1]))
+
+
+def prose(text: str) -> str:
+    """The text without fenced code blocks (links and times in them are examples)."""
+    return FENCE.sub("", text)
 
 
 def documents() -> list[Path]:

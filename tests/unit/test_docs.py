@@ -10,25 +10,13 @@ from pathlib import Path
 import pytest
 import yaml
 
-from doc_regions import ROOT, documents, regions
+from doc_regions import ROOT, documents, markdown_files, prose, regions
 
-SKIPPED_DIRS = {".git", ".venv", "results", "build", "node_modules", "artifacts", ".pytest_cache"}
-FENCE = re.compile(r"^```.*?^```[^\n]*$", re.S | re.M)
 CODE_SPAN = re.compile(r"`([^`\n]+)`")
 INLINE_LINK = re.compile(r"!?\[(?:[^\]\n]*)\]\(\s*<?([^)\s>]+)>?(?:\s+\"[^\"]*\")?\s*\)")
 REFERENCE_LINK = re.compile(r"^\s*\[[^\]]+\]:\s*<?(\S+?)>?(?:\s+\"[^\"]*\")?\s*$", re.M)
 HEADING = re.compile(r"^#{1,6}\s+(.+?)\s*#*\s*$", re.M)
 EXTERNAL = re.compile(r"^[a-z][a-z0-9+.-]*:", re.I)  # https:, mailto:, ...
-
-
-def markdown_files() -> list[Path]:
-    return sorted(p for p in ROOT.rglob("*.md")
-                  if not SKIPPED_DIRS.intersection(p.relative_to(ROOT).parts[:-1]))
-
-
-def prose(text: str) -> str:
-    """The text without fenced code blocks (links in them are examples, not links)."""
-    return FENCE.sub("", text)
 
 
 def slug(heading: str) -> str:
