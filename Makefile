@@ -111,11 +111,11 @@ try: bootstrap $(STAMP) ## try FILE=<main.cf fragment> [SERVER=sendmail]: apply 
 report: $(STAMP) ## this lab's runs on one self-contained HTML page (results/<lab>/report.html): topology, matrices, configs, transcripts
 	$(LAB) report
 
-bench: bootstrap $(STAMP) ## measure warm lab-up, one probe, each variant, the whole matrix (agent, docker exec, before), memory, idle CPU, image sizes -> results/<lab>/bench.json
-	$(PY) -m lab.bench.one_lab
+bench: bootstrap $(STAMP) ## measure warm lab-up, one probe, each variant, the whole matrix (agent, docker exec, before), make verify as typed, memory, idle CPU, image sizes -> results/<lab>/bench.json (RECORD=1: the docs' figures -> docs/bench.json)
+	$(PY) -m lab.bench.one_lab $(if $(RECORD),--record)
 
 bench-cold: bootstrap $(STAMP) ## the same, after removing the lab's images and the base image (times the cold build; minutes)
-	$(PY) -m lab.bench.one_lab --cold
+	$(PY) -m lab.bench.one_lab --cold $(if $(RECORD),--record)
 
 # A whole class on one machine (README): CLASS names the class (default "class"), JOBS the
 # labs at a time (default: measured).

@@ -6,8 +6,11 @@ their shims, the engine's share; `idle_cpu_percent_of_one_core`) and the image s
 restriction trace costs (each Postfix variant run traced and untraced, in turns). With
 --cold, first remove the lab's images and the base image, and time the cold build too
 (minutes). The whole matrix as `make verify` runs it, through the command agent and with
-one docker exec per command, beside the figures from before (lab/bench/before.json). With
---trace-only, --idle-only or --matrix-only, only that, on the lab as it runs (no down, no up)."""
+one docker exec per command, beside the figures from before (lab/bench/before.json). The
+commands as a person runs them: `make verify` (a few rounds) and one command in a lab host,
+through the agent and as a docker exec. With --trace-only, --idle-only, --matrix-only or
+--commands-only, only that, on the lab as it runs (no down, no up). With --record, the
+figures the docs state go to docs/bench.json as well (lab/bench/record.py)."""
 
 from __future__ import annotations
 
@@ -18,11 +21,16 @@ import platform
 import re
 import statistics
 import subprocess
+import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
 
+from lab.bench import record as bench_record
 from lab.runtime import agent, cost
+from lab.runtime import hostexec
 from lab.runtime import engine
 from lab.runtime import images
 from lab.runtime import lifecycle
@@ -110,28 +118,41 @@ def main(argv=None) -> int:
                         "(kept in bench.json beside the numbers of the last full run)")
     parser.add_argument("--matrix-only", action="store_true", help="only the whole matrix, on the running lab "
                         "(kept in bench.json beside the numbers of the last full run)")
+    parser.add_argument("--commands-only", action="store_true", help="only the commands as a person runs them, "
+                        "on the running lab (kept in bench.json beside the numbers of the last full run)")
+    parser.add_argument("--verify-rounds", type=int, default=3, help="how many times to time `make verify`")
+    parser.add_argument("--record", action="store_true", help="also write the figures the docs state to "
+                        "docs/bench.json (make bench RECORD=1)")
     parser.add_argument("--idle-seconds", type=float, default=60.0, help="the idle CPU's window")
     args = parser.parse_args(argv)
     s = subnets.current()
     topo = topology.load(s)
     report = {"schema": 1, "lab": s.name, "started": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-              "machine": {"cpus": __import__("os").cpu_count(), "python": platform.python_version()}}
+              "machine": {"cpus": os.cpu_count(), "python": platform.python_version(),
+                          "load_before": list(os.getloadavg())}}
     quiet = lambda *_: None  # noqa: E731
     variants = [v for v in scenario.ids() if scenario.find(v, topo).server in topo.under_test]
     path = results_dir(s) / "bench.json"
+    # the variants that wait for a drac entry to expire: the docs state their time apart
+    pop_variants = {v for v in variants if any(p.pop is not None for p in scenario.find(v, topo).probes)}
+    save = lambda report: write(path, report, pop_variants if args.record else None)  # noqa: E731
     if args.trace_only:
         verify.ensure_running(s, quiet)
         previous = json.loads(path.read_text()) if path.exists() else {}
         report = {**previous, "trace_cost": trace_cost(s, topo, variants, args.trace_rounds)}
-        return write(path, report)
+        return save(report)
     if args.matrix_only:
         verify.ensure_running(s, quiet)
         previous = json.loads(path.read_text()) if path.exists() else {}
-        return write(path, {**previous, "matrix": matrix(s, variants)})
+        return save({**previous, "matrix": matrix(s, variants)})
+    if args.commands_only:
+        verify.ensure_running(s, quiet)
+        previous = json.loads(path.read_text()) if path.exists() else {}
+        return save({**previous, "commands": commands(s, args.verify_rounds)})
     if args.idle_only:
         verify.ensure_running(s, quiet)
         previous = json.loads(path.read_text()) if path.exists() else {}
-        return write(path, {**previous, **idle(s, args.idle_seconds)})
+        return save({**previous, **idle(s, args.idle_seconds)})
     lifecycle.down(s)
     if args.cold:
         for tag in [images.tag(s, n) for n in images.folders(s)] + [s.base_image]:
@@ -156,7 +177,45 @@ def main(argv=None) -> int:
     report["all_variants_seconds"] = round(time.monotonic() - total_start, 1)
     report["matrix"] = matrix(s, variants)
     report["trace_cost"] = trace_cost(s, topo, variants, args.trace_rounds)
-    return write(path, report)
+    report["commands"] = commands(s, args.verify_rounds)
+    return save(report)
+
+
+@contextmanager
+def exec_mode(way: str) -> Iterator[None]:
+    """Every lab command of this process through LAB_EXEC=way (agent.MODES) for a while."""
+    saved = os.environ.get("LAB_EXEC")
+    os.environ["LAB_EXEC"] = way
+    try:
+        yield
+    finally:
+        if saved is None:
+            del os.environ["LAB_EXEC"]
+        else:
+            os.environ["LAB_EXEC"] = saved
+
+
+def commands(s: settings.Settings, rounds: int, samples: int = 20) -> dict:
+    """What a person waits for: `make verify` (the lab's verify command, every variant, as its
+    own process, the lab already up) `rounds` times, and one command in a lab host through the
+    agent and as a docker exec (the median of `samples`, in ms)."""
+    verify_seconds, ok, load = [], True, list(os.getloadavg())
+    for _ in range(rounds):
+        seconds, done = timed(subprocess.run, [sys.executable, "-m", "lab", "verify"], cwd=settings.ROOT,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        verify_seconds.append(seconds)
+        ok = ok and done.returncode == 0
+    per_command = {}
+    for way in agent.MODES:
+        with exec_mode(way):
+            hostexec.run(s, "postfix", ["true"])  # the agent's own start is not a command's cost
+            each = []
+            for _ in range(samples):
+                start = time.perf_counter()
+                hostexec.run(s, "postfix", ["true"])
+                each.append(1000 * (time.perf_counter() - start))
+            per_command[way] = round(statistics.median(each), 1)
+    return {"verify_seconds": verify_seconds, "verify_ok": ok, "command_ms": per_command, "load_before": load}
 
 
 def matrix(s, variants: list[str]) -> dict:
@@ -166,27 +225,26 @@ def matrix(s, variants: list[str]) -> dict:
     figures measured before this work (BEFORE)."""
     measured = {}
     for way in agent.MODES:
-        saved = os.environ.get("LAB_EXEC")
-        os.environ["LAB_EXEC"] = way
-        try:
+        with exec_mode(way):
             seconds, runs = timed(verify.run_all, variants, s, lambda *_: None)
-        finally:
-            if saved is None:
-                del os.environ["LAB_EXEC"]
-            else:
-                os.environ["LAB_EXEC"] = saved
         measured[way] = {"seconds": seconds, "ok": all(r.ok for r in runs),
                          "variants": {r.variant: r.seconds for r in runs}}
     before = json.loads(BEFORE.read_text())
     return {"after": measured["agent"], "docker_exec": measured["docker-exec"], "before": before}
 
 
-def write(path, report: dict) -> int:
-    """bench.json per lab, beside its runs: the numbers are this lab's."""
+def write(path, report: dict, pop_variants: set[str] | None = None) -> int:
+    """bench.json per lab, beside its runs: the numbers are this lab's. With pop_variants (--record),
+    the figures the docs state into docs/bench.json too."""
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(report, indent=1) + "\n")
     print(json.dumps(report, indent=1))
     print(f"-> {path}")
+    if pop_variants is not None:
+        changed = bench_record.record(report, pop_variants)
+        print(f"-> {bench_record.PATH.relative_to(settings.ROOT)}: "
+              + (f"changed {', '.join(changed)}; `make test-unit` names the sentences to change in the docs"
+                 if changed else "no figure changed"))
     return 0
 
 

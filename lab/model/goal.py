@@ -1,4 +1,4 @@
-"""The note's goal as data (lab/goal.yaml) and every run's verdict against it.
+"""The note's goal as data (lab/model/goal.yaml) and every run's verdict against it.
 
 Two questions, kept apart everywhere: a row is *as expected* when the server did what the
 variant's file says it does (lab.verify.verdict), and it *meets the goal* when its outcome is

@@ -51,7 +51,7 @@ class ProbeResult:
     # and what the trace leaves out or why there is none (e.g. Sendmail logs only refusals)
     trace: list[TraceStep] = field(default_factory=list)
     trace_note: str | None = None
-    # does the outcome meet the note's goal (lab/goal.yaml, lab.model.goal)? None: the goal
+    # does the outcome meet the note's goal (lab/model/goal.yaml, lab.model.goal)? None: the goal
     # says nothing about this probe. A question apart from `ok` (as the server does)
     goal_met: bool | None = None
     # the row's verdict (lab.model.verdict.decide sets these three, once): its kind, why in

@@ -21,7 +21,7 @@ class PopStep:
     """A POP-before-SMTP probe's POP3 step: what to tell the probe, and afterwards what the
     lab shows beside its result (the POP3 reply, dracd's and Dovecot's lines)."""
     drac: "Drac"
-    step: str  # none, login, expired, bad-password (lab/probe_plan.yaml)
+    step: str  # none, login, expired, bad-password (lab/model/probe_plan.yaml)
     client: object  # topology.Host
     user: str
     password: str

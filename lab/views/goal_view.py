@@ -1,5 +1,5 @@
 """A run against the note's goal, for the terminal: the verdict in one line, each probe that
-breaks the goal with what the goal wants and why (the note's words, lab/goal.yaml), the
+breaks the goal with what the goal wants and why (the note's words, lab/model/goal.yaml), the
 findings outside the goal listed apart, and the legend - "as the server does" (expected =
 actual) and "meets the goal" are two different questions. Reads the run (its `goal` and
 `goal_met`) and the goal file's texts, nothing else."""

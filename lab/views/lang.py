@@ -16,7 +16,7 @@ JA = {
     "goal:yes": "○", "goal:NO": "×", "goal:-": "－",
     # sentences and labels of the teaching views and the report
     "legend": "「期待」はサーバが実際にこう動くという記述（毎回の実行で確かめる）、「目標」はメモの目標"
-              "（lab/goal.yaml）を満たすかどうか。この二つは別の問いである。",
+              "（lab/model/goal.yaml）を満たすかどうか。この二つは別の問いである。",
     "goal met": "目標を満たす", "goal broken": "目標を破っている", "outside the goal": "目標の範囲外",
     "broken by": "目標を破っているプローブ", "the goal wants": "目標が求めるのは",
     "differs from the expected": "期待と異なる", "as expected": "期待通り", "not in the goal": "目標の範囲外",
@@ -36,7 +36,7 @@ EN = {"goal:yes": "yes", "goal:NO": "NO", "goal:-": "-", "transcripts": "SMTP tr
       "broken by": "goal BROKEN by", "lesson": "Lesson", "configuration applied": "Configuration applied",
       "outside the goal": "outside the goal", "goal heading": "The note's goal", "sheet intro": "Write in each empty cell the outcome you predict.",
       "legend": "expected = what the server does (checked on every run); goal = does it meet the note's goal "
-                "(lab/goal.yaml): two different questions."}
+                "(lab/model/goal.yaml): two different questions."}
 
 
 def current(env=None) -> str:

@@ -1,4 +1,4 @@
-"""The note's goal as data (lab/goal.yaml): every probe of the plan has a clause, every
+"""The note's goal as data (lab/model/goal.yaml): every probe of the plan has a clause, every
 variant gets a verdict that is not its expectations' ("as the server does" and "meets the
 goal" are two questions), and a mistake in the goal file is one line naming the field."""
 
