@@ -259,7 +259,7 @@ def status(cls: str, jobs: int = STATUS_JOBS, on_event=None) -> ClassDone:
         state = lifecycle.status(classes.lab_settings(name, on))
         if state.hosts and not state.running:
             state = lifecycle.status(state.settings)
-        running = {h.name for h in state.hosts if h.state == "running"}
+        running = {h.name for h in state.hosts if h.state == lifecycle.ContainerState.RUNNING}
         variant, server = servers.active(state.settings, state.topology, running) if running else (None, None)
         last = None
         for path in results.results_dir(state.settings).glob("*.json"):
@@ -272,7 +272,7 @@ def status(cls: str, jobs: int = STATUS_JOBS, on_event=None) -> ClassDone:
         return state.settings, {"healthy": state.running, "hosts": len(state.hosts), "variant": variant,
                                 "server": server, "last": last,
                                 "sick": {h.name: f"{h.state}/{h.health} {h.said}".strip()
-                                         for h in state.hosts if h.health != "healthy"}}
+                                         for h in state.hosts if h.health != lifecycle.Health.HEALTHY}}
 
     return each(cls, "status", classes.members(cls), work, jobs, on_event)
 

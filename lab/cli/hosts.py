@@ -27,7 +27,7 @@ def cmd_probe(args) -> int:
     client = topo.host(args.client).name
     hostexec.container(s, client)
     status = lifecycle.status(s)
-    variant, active_server = servers.active(s, topo, {h.name for h in status.hosts if h.state == "running"})
+    variant, active_server = servers.active(s, topo, {h.name for h in status.hosts if h.state == lifecycle.ContainerState.RUNNING})
     server = args.server or active_server or topo.under_test[0]
     expected, graded = None, None
     if client != probe.client:

@@ -28,7 +28,7 @@ def cmd_status(args) -> int:
     from lab import servers
 
     result = lifecycle.status()
-    running = {h.name for h in result.hosts if h.state == "running"}
+    running = {h.name for h in result.hosts if h.state == lifecycle.ContainerState.RUNNING}
     variant, server = servers.active(result.settings, result.topology, running) if result.hosts else (None, None)
     render.status(result, variant, server)
     problems = [servers.adapter(h, result.settings, result.topology).serving()

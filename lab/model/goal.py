@@ -136,16 +136,24 @@ def note(path: Path = GOAL_FILE) -> Goal:
     return load(path)
 
 
-def judge_run(run, goal: Goal | None = None):
+@dataclass(frozen=True)
+class GoalVerdict:
+    """A run against the note's goal: met when no probe breaks it."""
+    id: str  # the goal's id (goal.yaml)
+    met: bool
+    broken: list[str]  # the probes whose outcome breaks the goal
+    outside: list[str]  # the probes the goal says nothing about
+
+
+def judge_run(run, goal: Goal | None = None) -> GoalVerdict:
     """Every probe's goal_met and the run's goal verdict, set on the run (a RunResult) and
-    returned: {"id", "met", "broken": [probe ids], "outside": [probe ids]}."""
+    returned."""
     goal = goal or note()
     outcomes = {p.probe: p.actual for p in run.probes}
     for p in run.probes:
         p.goal_met = goal.met(p.probe, p.actual, outcomes)
     broken = [p.probe for p in run.probes if p.goal_met is False]
-    run.goal = {"id": goal.id, "met": not broken, "broken": broken,
-                "outside": [p.probe for p in run.probes if p.goal_met is None]}
+    run.goal = GoalVerdict(goal.id, not broken, broken, [p.probe for p in run.probes if p.goal_met is None])
     return run.goal
 
 

@@ -14,6 +14,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from lab.model import verdict
+from lab.model.goal import GoalVerdict
 from lab.model.outcomes import Outcome
 from lab.model.settings import Settings
 from lab.model.trace import TraceStep
@@ -76,9 +77,8 @@ class RunResult:
     schema: int = SCHEMA
     title_ja: str = ""
     lesson_ja: str = ""
-    # the run against the note's goal: {"id", "met", "broken": [probe ids], "outside": [probe
-    # ids the goal says nothing about]} (lab.model.goal.judge_run); None in older runs
-    goal: dict | None = None
+    # the run against the note's goal (lab.model.goal.judge_run); None until the run is decided
+    goal: GoalVerdict | None = None
     basis: Basis = Basis.EXPECTED  # what the rows were judged against (lab.model.verdict)
 
     @property
@@ -92,13 +92,14 @@ class RunResult:
 
     @classmethod
     def from_dict(cls, data: dict) -> "RunResult":
-        fields = {k: v for k, v in data.items() if k not in ("ok", "probes", "basis")}
+        fields = {k: v for k, v in data.items() if k not in ("ok", "probes", "basis", "goal")}
         probes = [ProbeResult(**{**p, "expected": Outcome(p["expected"]) if p.get("expected") else None,
                                  "actual": Outcome(p["actual"]),
                                  "verdict": Kind(p["verdict"]) if p.get("verdict") else None,
                                  "trace": [TraceStep.from_dict(t) for t in p.get("trace", [])]})
                   for p in data["probes"]]
-        run = cls(probes=probes, basis=Basis(data.get("basis") or Basis.EXPECTED), **fields)
+        run = cls(probes=probes, basis=Basis(data.get("basis") or Basis.EXPECTED),
+                  goal=GoalVerdict(**data["goal"]) if data.get("goal") else None, **fields)
         if any(p.verdict is None for p in probes) or run.goal is None:  # recorded before runs carried them
             verdict.decide(run, run.basis)
         return run

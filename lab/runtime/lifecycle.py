@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import time
 from concurrent.futures import ThreadPoolExecutor
+from enum import Enum
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from functools import lru_cache
@@ -23,12 +24,37 @@ HEALTH_TIMEOUT = 180.0
 GRACE = 20.0  # seconds a container just started may fail its check and still be "starting"
 
 
+class ContainerState(str, Enum):
+    """A container's state as Docker says it."""
+    CREATED = "created"
+    RESTARTING = "restarting"
+    RUNNING = "running"
+    REMOVING = "removing"
+    PAUSED = "paused"
+    EXITED = "exited"
+    DEAD = "dead"
+
+    def __str__(self) -> str:
+        return self.value
+
+
+class Health(str, Enum):
+    """A host's health as the lab measured it (its image's check, run now)."""
+    HEALTHY = "healthy"
+    STARTING = "starting"  # failing its check, but started less than the grace ago
+    UNHEALTHY = "unhealthy"
+    NONE = "none"  # not running: nothing to check
+
+    def __str__(self) -> str:
+        return self.value
+
+
 @dataclass(frozen=True)
 class HostState:
     name: str
     container: str
-    state: str  # running, exited, ...
-    health: str  # healthy, starting, unhealthy, none (not running)
+    state: ContainerState
+    health: Health
     said: str = ""  # the health check's last line when it failed
 
 
@@ -55,7 +81,7 @@ class StatusResult:
 
     @property
     def running(self) -> bool:
-        return bool(self.hosts) and all(h.health == "healthy" for h in self.hosts)
+        return bool(self.hosts) and all(h.health == Health.HEALTHY for h in self.hosts)
 
 
 @lru_cache(maxsize=1)
@@ -97,11 +123,12 @@ def _age(container) -> float:
 
 def _state(container, grace: float = GRACE) -> HostState:
     host = container.labels.get("com.docker.compose.service", container.name)
-    if container.status != "running":
-        return HostState(host, container.name, container.status, "none")
+    state = ContainerState(container.status)
+    if state != ContainerState.RUNNING:
+        return HostState(host, container.name, state, Health.NONE)
     passed, said = check_now(container)
-    health = "healthy" if passed else ("starting" if _age(container) < grace else "unhealthy")
-    return HostState(host, container.name, container.status, health, "" if passed else said)
+    health = Health.HEALTHY if passed else (Health.STARTING if _age(container) < grace else Health.UNHEALTHY)
+    return HostState(host, container.name, state, health, "" if passed else said)
 
 
 def host_states(settings: Settings, grace: float = GRACE, known: dict[str, HostState] | None = None) -> list[HostState]:
@@ -113,7 +140,7 @@ def host_states(settings: Settings, grace: float = GRACE, known: dict[str, HostS
 
     def state(c) -> HostState:
         kept = (known or {}).get(c.name)
-        return kept if kept and c.status == "running" else _state(c, grace)
+        return kept if kept and c.status == ContainerState.RUNNING else _state(c, grace)
 
     with ThreadPoolExecutor(max_workers=8) as pool:
         return sorted(pool.map(state, containers), key=lambda h: h.name)
@@ -121,7 +148,7 @@ def host_states(settings: Settings, grace: float = GRACE, known: dict[str, HostS
 
 def _health_report(states: list[HostState]) -> str:
     return "; ".join(f"{h.container}: {h.state}/{h.health}" + (f" ({h.said})" if h.said else "")
-                     for h in states if h.health != "healthy")
+                     for h in states if h.health != Health.HEALTHY)
 
 
 def wait_healthy(settings: Settings, expected: int, timeout: float = HEALTH_TIMEOUT,
@@ -134,15 +161,15 @@ def wait_healthy(settings: Settings, expected: int, timeout: float = HEALTH_TIME
 
     def settled():
         states = host_states(settings, grace, passed)
-        passed.update({h.container: h for h in states if h.health == "healthy"})
-        if len(states) == expected and all(h.health == "healthy" for h in states):
+        passed.update({h.container: h for h in states if h.health == Health.HEALTHY})
+        if len(states) == expected and all(h.health == Health.HEALTHY for h in states):
             return states, True
-        sick = {h.name for h in states if h.health == "unhealthy"}
+        sick = {h.name for h in states if h.health == Health.UNHEALTHY}
         if heal_once and sick - healed:
             heal_once(sorted(sick - healed))
             healed.update(sick)
             return None
-        if any(h.state in ("exited", "dead") for h in states) or sick:
+        if any(h.state in (ContainerState.EXITED, ContainerState.DEAD) for h in states) or sick:
             return states, False
         return None
 
@@ -157,7 +184,7 @@ def wait_healthy(settings: Settings, expected: int, timeout: float = HEALTH_TIME
 
 def unhealthy(settings: Settings) -> dict[str, str]:
     """The lab's hosts whose health check fails now: host -> the check's last words."""
-    return {h.name: h.said or "its check fails" for h in host_states(settings) if h.health == "unhealthy"}
+    return {h.name: h.said or "its check fails" for h in host_states(settings) if h.health == Health.UNHEALTHY}
 
 
 def heal(settings: Settings, runner: compose.Compose, hosts: list[str], say=print) -> None:

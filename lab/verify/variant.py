@@ -11,7 +11,7 @@ from datetime import datetime, timezone
 from lab import servers
 from lab.model import results, scenario, topology, verdict
 from lab.model.scenario import Probe, Scenario
-from lab.model.settings import Settings, load
+from lab.model.settings import Settings
 from lab.model.verdict import Basis
 from lab.runtime import hostexec, lifecycle, subnets
 from lab.verify.probe_run import run_probe, trace_peers
@@ -24,7 +24,7 @@ def ensure_running(settings: Settings, say=print) -> Settings:
     topo = topology.load(settings)
     status = lifecycle.status(settings)
     fine = [h for h in status.hosts
-            if h.health == "healthy" or (h.name in topo.under_test and h.state == "running")]
+            if h.health == lifecycle.Health.HEALTHY or (h.name in topo.under_test and h.state == lifecycle.ContainerState.RUNNING)]
     if len(fine) == len(topo.hosts):
         return status.settings
     say(f"lab {settings.name} is " + ("not all healthy: healing it" if status.hosts else "not running: starting it"))

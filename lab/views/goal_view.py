@@ -31,10 +31,10 @@ def verdict(run: RunResult, language: str | None = None, short: bool = False) ->
     language = language or lang.current()
     if run.goal is None:
         return ""
-    broken = ", ".join(run.goal["broken"])
+    broken = ", ".join(run.goal.broken)
     if language == "ja":
-        return ("満たす" if short else lang.t("goal met", language)) if run.goal["met"] else f"目標を破っている: {broken}"
-    if run.goal["met"]:
+        return ("満たす" if short else lang.t("goal met", language)) if run.goal.met else f"目標を破っている: {broken}"
+    if run.goal.met:
         return "met" if short else lang.t("goal met", language)
     return f"BROKEN by {broken}" if short else f"goal BROKEN by {broken}"
 
@@ -46,7 +46,7 @@ def lines(run: RunResult, language: str | None = None) -> list[tuple[int, Text]]
     if run.goal is None:
         return []
     g = goals.note()
-    out = [(0, Text(verdict(run, language), style="bold green" if run.goal["met"] else "bold red"))]
+    out = [(0, Text(verdict(run, language), style="bold green" if run.goal.met else "bold red"))]
     for p in run.probes:
         clause = g.clause(p.probe)
         if p.goal_met is False and clause is not None:
@@ -83,8 +83,8 @@ def overall(runs: list[RunResult], language: str | None = None) -> str:
     """One line over several variants: which meet the goal, which break it and by what."""
     language = language or lang.current()
     judged = sorted((r for r in runs if r.goal is not None), key=lambda r: r.variant)  # streams end in any order
-    met = [r.variant for r in judged if r.goal["met"]]
-    broken = [f"{r.variant} ({', '.join(r.goal['broken'])})" for r in judged if not r.goal["met"]]
+    met = [r.variant for r in judged if r.goal.met]
+    broken = [f"{r.variant} ({', '.join(r.goal.broken)})" for r in judged if not r.goal.met]
     if language == "ja":
         return (f"目標: 満たす {len(met)} 件（{', '.join(met) or 'なし'}）、"
                 f"破っている {len(broken)} 件（{', '.join(broken) or 'なし'}）")

@@ -8,7 +8,7 @@ from rich import box
 from rich.console import Console
 from rich.table import Table
 
-from lab.runtime.lifecycle import DownResult, StatusResult, UpResult
+from lab.runtime.lifecycle import DownResult, Health, StatusResult, UpResult
 
 console = Console(highlight=False, width=None if sys.stdout.isatty() else 200)
 
@@ -21,7 +21,7 @@ def hosts_table(topo, states) -> Table:
         table.add_column(column, no_wrap=column != "role")
     for host in topo.hosts.values():
         state = health.get(host.name, "-")
-        colour = "green" if state == "healthy" else "red"
+        colour = "green" if state == Health.HEALTHY else "red"
         table.add_row(host.name, host.fqdn, *(host.addresses.get(n, "") for n in nets),
                       f"[{colour}]{state}[/]", host.role)
     return table

@@ -138,7 +138,7 @@ def tried(run: RunResult, console: Console, language: str = "en") -> Group:
     widths = fit.widths(console, columns, console.width)
     g = goals.note()
     out = [_table(columns, widths)]
-    met = run.goal["met"]
+    met = run.goal.met
     out.append(Text(f"{_t('your configuration', language, 'your configuration')}: "
                     f"{lang.t('goal met', language) if met else lang.t('goal', language) + ' ' + goal_view.verdict(run, language, short=True)}",
                     style="bold green" if met else "bold red"))

@@ -43,11 +43,11 @@ def test_verify_says_which_variants_meet_the_goal(verified, lab_settings, varian
     summary = next(line for line in verified.splitlines() if line.startswith(f"{variant}: "))
     assert "all as expected" in summary and summary.split(" -> ")[0].endswith(verdict), summary
     run = results.load(variant, lab_settings)
-    assert run.goal["met"] is (verdict == "goal met")
-    assert run.goal["broken"] == ([] if verdict == "goal met" else verdict.split(" by ")[1].split(", "))
-    if not run.goal["met"]:  # the lesson gives the reason, naming the probes
+    assert run.goal.met is (verdict == "goal met")
+    assert run.goal.broken == ([] if verdict == "goal met" else verdict.split(" by ")[1].split(", "))
+    if not run.goal.met:  # the lesson gives the reason, naming the probes
         assert "Against the note's goal: broken by" in run.lesson
-        assert all(p in run.lesson for p in run.goal["broken"])
+        assert all(p in run.lesson for p in run.goal.broken)
     assert re.search(r"^goal: met by \d+ \(.*method1.*\); BROKEN by \d+ \(.*method1-addendum \(direct-inbound\)",
                      verified, re.M)
 

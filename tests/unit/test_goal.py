@@ -14,7 +14,7 @@ TOPO = topology.load(settings.load({}))
 PLAN = scenario.load_probes()
 
 
-def verdict_of(variant: str) -> dict:
+def verdict_of(variant: str) -> goal.GoalVerdict:
     """The goal verdict of a variant whose every probe came out as its file expects."""
     s = scenario.find(variant, TOPO)
     r = run(*(probe(p.id, str(o), o) for p, o in ((p, s.expect[p.id]) for p in s.probes)))
@@ -38,12 +38,12 @@ def test_every_probe_of_the_plan_has_a_clause_with_its_reasons():
 ])
 def test_each_variant_as_expected_meets_or_breaks_the_goal(variant, broken):
     v = verdict_of(variant)
-    assert v["broken"] == broken and v["met"] is (not broken)
+    assert v.broken == broken and v.met is (not broken)
 
 
 def test_findings_outside_the_goal_are_listed_apart():
-    assert verdict_of("method1")["outside"] == ["relay-from-trusted"]
-    assert verdict_of("method2")["outside"] == ["relay-from-trusted", "pop-before-smtp-on"]
+    assert verdict_of("method1").outside == ["relay-from-trusted"]
+    assert verdict_of("method2").outside == ["relay-from-trusted", "pop-before-smtp-on"]
     clause = goal.note().clause("relay-from-trusted")
     assert clause.meets is None and "open relay" in clause.finding(Outcome.RELAYED)
     assert clause.finding(Outcome.RELAYED, "ja").startswith("信頼する MX")
@@ -54,14 +54,13 @@ def test_goal_met_per_probe_is_true_false_or_null():
             probe("relay-from-trusted", "relayed", "relayed"), probe("auth-internet", "relayed", "lost"))
     goal.judge_run(r)
     assert [p.goal_met for p in r.probes] == [False, True, None, False]  # lost never meets anything
-    assert r.goal == {"id": "note", "met": False, "broken": ["direct-inbound", "auth-internet"],
-                      "outside": ["relay-from-trusted"]}
+    assert r.goal == goal.GoalVerdict("note", False, ["direct-inbound", "auth-internet"], ["relay-from-trusted"])
 
 
 def test_an_older_run_gets_its_verdict_from_its_outcomes():
     r = run(probe("direct-inbound", "rejected", "rejected"))
     assert r.goal is None
-    assert goal.ensure(r).goal["met"] is True
+    assert goal.ensure(r).goal.met is True
 
 
 GOOD = """\

@@ -37,7 +37,7 @@ def test_cells_are_coloured_by_the_goal_and_marked_where_they_differ_from_the_ex
 def test_runs_recorded_before_the_goal_get_it_and_their_japanese_lesson():
     old = run(probe("direct-inbound", "rejected", "delivered"))  # no goal, no lesson_ja
     html = report.render([old], TOPO, "ja")
-    assert old.goal["broken"] == ["direct-inbound"] and old.lesson_ja.startswith("メモの主張は")
+    assert old.goal.broken == ["direct-inbound"] and old.lesson_ja.startswith("メモの主張は")
     assert '<html lang="ja">' in html and "全バリアント一覧" in html and "教訓" in html
     assert "目標を破っているプローブ: direct-inbound" in html
 

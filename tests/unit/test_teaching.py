@@ -163,7 +163,7 @@ def test_the_latest_run_is_used_unless_the_variant_changed_since(tmp_path):
     import os
     os.utime(s.path, (old, old))
     run, src = runs.obtain(s, lab, run_now)
-    assert ran == ["method1"] and not src.fresh and run.goal["met"]
+    assert ran == ["method1"] and not src.fresh and run.goal.met
 
 
 def test_diff_of_method1_and_its_addendum_names_direct_inbound_beside_permit_auth_destination():
@@ -219,7 +219,7 @@ def test_sendmail_lines_go_to_the_variant_m4_and_add_authenticated_local_mail(tm
 def test_ones_own_run_is_right_where_it_meets_the_goal():
     run = verdict.decide(dataclasses.replace(recorded("method1-addendum"), probes=[
         dataclasses.replace(p, ok=False, expected=None) for p in recorded("method1-addendum").probes]), Basis.GOAL)
-    assert [p.probe for p in run.probes if not p.ok] == ["direct-inbound"] and run.goal["broken"] == ["direct-inbound"]
+    assert [p.probe for p in run.probes if not p.ok] == ["direct-inbound"] and run.goal.broken == ["direct-inbound"]
     lines = [t.plain if hasattr(t, "plain") else "" for t in teach_view.tried(run, Console(width=120)).renderables]
     assert any(line.startswith("your configuration: goal BROKEN by direct-inbound") for line in lines)
     assert any(line.startswith("✗ direct-inbound: delivered (decided by permit_auth_destination)") for line in lines)
