@@ -27,6 +27,7 @@ import threading
 from collections.abc import Callable, Hashable, Sequence
 
 import docker.errors
+from docker.models.containers import Container
 
 from lab.errors import LabError
 
@@ -161,7 +162,7 @@ def run(key: Hashable, open_container: Callable[[], object], command: Sequence[s
     raise AssertionError("unreachable")
 
 
-def exec_once(container, argv: Sequence[str], user: str = "root") -> tuple[int, str]:
+def exec_once(container: Container, argv: Sequence[str], user: str = "root") -> tuple[int, str]:
     """One `docker exec` of argv, no agent: (exit code, output). A container removed or
     stopped meanwhile is a LabError, as it is through an agent."""
     try:
