@@ -46,7 +46,9 @@ class Churn:
         for thread in self._threads:
             thread.start()
         self._turned.wait(timeout=120)
-        assert self.turns and not self.errors, self.errors or "no throwaway lab came up and went in 2 minutes"
+        if not self.turns or self.errors:
+            self.__exit__()
+            pytest.fail(f"the churn did not run: {self.errors or 'no throwaway lab came and went in 2 minutes'}")
         return self
 
     def __exit__(self, *exc: object) -> None:
