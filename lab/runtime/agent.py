@@ -27,6 +27,7 @@ import threading
 from collections.abc import Callable, Hashable, Sequence
 
 import docker.errors
+from docker.models.containers import Container
 
 from lab.errors import LabError
 
@@ -131,8 +132,7 @@ def run(key: Hashable, open_container: Callable[[], object], command: Sequence[s
     `key` (e.g. engine, project and host): (exit code, output)."""
     text = script(command)
     if mode() == "docker-exec":
-        result = open_container().exec_run(["sh", "-c", text], demux=False)
-        return result.exit_code, (result.output or b"").decode(errors="replace")
+        return exec_once(open_container(), ["sh", "-c", text])
     for attempt in (1, 2):
         with _lock:
             pool = _idle.get(key) or []
@@ -160,6 +160,16 @@ def run(key: Hashable, open_container: Callable[[], object], command: Sequence[s
             agent.close()
         return code, output.decode(errors="replace")
     raise AssertionError("unreachable")
+
+
+def exec_once(container: Container, argv: Sequence[str], user: str = "root") -> tuple[int, str]:
+    """One `docker exec` of argv, no agent: (exit code, output). A container removed or
+    stopped meanwhile is a LabError, as it is through an agent."""
+    try:
+        result = container.exec_run(list(argv), user=user, demux=False)
+    except docker.errors.APIError as exc:  # NotFound: removed; 409: not running
+        raise LabError(f"cannot run a command in the container: {exc.explanation or exc}") from None
+    return result.exit_code, (result.output or b"").decode(errors="replace")
 
 
 def forget(key: Hashable | None = None) -> None:

@@ -58,16 +58,13 @@ def machines(wheres: list[str]) -> int:
 
 def labs_on(where: str) -> dict[str, str | None]:
     """Every lab (compose project) engine `where` has: its class label, or None."""
-    with engine.using(where):
-        client = engine.client()
-        found: dict[str, str | None] = {}
-        for net in client.networks.list():
-            labels = net.attrs.get("Labels") or {}
-            project = labels.get(engine.PROJECT_LABEL)
-            if project:
-                found[project] = found.get(project) or labels.get(CLASS_LABEL)
-        for c in client.containers.list(all=True, filters={"label": engine.PROJECT_LABEL}):
-            found.setdefault(c.labels[engine.PROJECT_LABEL], None)
+    with engine.using(where):  # labels only: no listing here inspects (labs come and go meanwhile)
+        every = engine.labelled_networks(engine.PROJECT_LABEL) + engine.labelled_containers(engine.PROJECT_LABEL)
+    found: dict[str, str | None] = {}
+    for labels in every:  # the class label is on the networks (class-up creates them)
+        project = labels.get(engine.PROJECT_LABEL)
+        if project:
+            found[project] = found.get(project) or labels.get(CLASS_LABEL)
     return found
 
 

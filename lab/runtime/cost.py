@@ -19,6 +19,8 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timezone
 
+import docker.errors
+
 from lab.errors import LabError
 from lab.runtime import engine, lifecycle
 
@@ -64,10 +66,16 @@ def cpu_seconds(pids: list[str]) -> float:
 
 
 def _stats(containers) -> dict[str, dict]:
-    """One quick read of each container's counters (a few at a time: a class has hundreds)."""
+    """One quick read of each container's counters (a few at a time: a class has hundreds);
+    a container removed meanwhile (its lab went down) is left out."""
+    def read(c) -> dict | None:
+        try:
+            return c.stats(stream=False, one_shot=True)
+        except docker.errors.NotFound:
+            return None
+
     with ThreadPoolExecutor(max_workers=8) as pool:
-        return dict(zip((c.name for c in containers), pool.map(lambda c: c.stats(stream=False, one_shot=True),
-                                                                containers)))
+        return {c.name: stats for c, stats in zip(containers, pool.map(read, containers)) if stats is not None}
 
 
 def container_cpu(containers) -> dict[str, float]:
@@ -96,7 +104,8 @@ def docker_checks_between(containers, start: float, end: float) -> int:
     """How many health checks Docker itself ran in the lab's containers between two times."""
     count = 0
     for c in containers:
-        c.reload()
+        if not engine.refreshed(c):  # removed meanwhile: its checks went with it
+            continue
         log = ((c.attrs.get("State") or {}).get("Health") or {}).get("Log") or []
         count += sum(1 for entry in log if start <= _stamp(entry.get("Start", "")) <= end)
     return count

@@ -2,7 +2,15 @@
 
 Which engine: the one `using()` chose for this thread (a class spread over several engines
 works on each lab in a thread of its own), else LAB_DOCKER_HOST (a lab living on another
-engine: its printed commands carry it), else DOCKER_HOST, else the local socket."""
+engine: its printed commands carry it), else DOCKER_HOST, else the local socket.
+
+Labs come and go on a shared engine (a classroom host, the test suite's workers): nothing
+the lab reads may fail because a container or network was removed while it read. The SDK's
+`containers.list` inspects every container it lists, one call each, and one removed in
+between raises NotFound: listings here are either sparse (labels and state from the one
+list call: `labelled_containers`) or skip what vanished (`project_containers`);
+`networks.list` answers from one call (never `greedy`); a container read again
+(`refreshed`) or removed (`remove`) may be gone, and that is an answer, not an error."""
 
 from __future__ import annotations
 
@@ -14,7 +22,11 @@ from functools import lru_cache
 
 import docker
 import docker.errors
+from docker.models.containers import Container
+from docker.models.networks import Network
+from docker.models.volumes import Volume
 
+from lab import waiting
 from lab.errors import LabError
 from lab.model import settings
 
@@ -73,12 +85,55 @@ def _client_for(where: str) -> docker.DockerClient:
 client.cache_clear = _client_for.cache_clear  # tests aim the engine elsewhere and back
 
 
-def project_containers(project: str, all: bool = True):
-    return client().containers.list(all=all, filters={"label": f"{PROJECT_LABEL}={project}"})
+def project_containers(project: str, all: bool = True) -> list[Container]:
+    """The project's containers, inspected (every attribute); one removed meanwhile is left out."""
+    return client().containers.list(all=all, filters={"label": f"{PROJECT_LABEL}={project}"}, ignore_removed=True)
 
 
-def project_networks(project: str):
+def labelled_containers(label: str) -> list[dict[str, str]]:
+    """The labels of every container, running or not, that carries `label` (a key, or
+    key=value): one sparse listing, no container inspected."""
+    return [c.attrs.get("Labels") or {} for c in
+            client().containers.list(all=True, sparse=True, filters={"label": label})]
+
+
+def labelled_networks(label: str) -> list[dict[str, str]]:
+    """The labels of every network that carries `label` (a key, or key=value)."""
+    return [n.attrs.get("Labels") or {} for n in client().networks.list(filters={"label": label})]
+
+
+def project_networks(project: str) -> list[Network]:
     return client().networks.list(filters={"label": f"{PROJECT_LABEL}={project}"})
+
+
+def refreshed(container: Container) -> bool:
+    """Read the container's attributes again (its state now): False when it is gone."""
+    try:
+        container.reload()
+        return True
+    except docker.errors.NotFound:
+        return False
+
+
+REMOVAL_TIMEOUT = 60.0  # how long a removal someone else started may take to finish
+
+
+def remove(thing: Container | Network | Volume, **options: bool) -> bool:
+    """Remove a container, network or volume: False when it was gone already. A container
+    whose removal someone else started (a class-down beside the student's own lab-down) is
+    waited for: when this returns, it is gone either way."""
+    try:
+        thing.remove(**options)
+        return True
+    except docker.errors.NotFound:
+        return False
+    except docker.errors.APIError as exc:  # 409 with force: a removal already in progress
+        if not (isinstance(thing, Container) and exc.status_code == 409 and options.get("force")):
+            raise
+        if not waiting.until(lambda: not refreshed(thing), REMOVAL_TIMEOUT):
+            raise LabError(f"container {thing.name}: another removal of it did not end in "
+                           f"{REMOVAL_TIMEOUT:.0f} s ({exc.explanation})") from None
+        return False
 
 
 def image_exists(tag: str) -> bool:
@@ -89,23 +144,18 @@ def image_exists(tag: str) -> bool:
         return False
 
 
-_containers: dict[tuple[str, str, str], object] = {}  # (engine, project, service) -> its running container
+_containers: dict[tuple[str, str, str], Container] = {}  # (engine, project, service) -> its running container
 _containers_lock = threading.Lock()  # probes look containers up from pool threads
 
 
-def service_container(project: str, service: str):
+def service_container(project: str, service: str) -> Container | None:
     """The running container of a compose service of the project, or None. Cached; a cached
     container that stopped or vanished is looked up again."""
     key = (host(), project, service)
     with _containers_lock:
         known = _containers.get(key)
-    if known is not None:
-        try:
-            known.reload()
-            if known.status == "running":
-                return known
-        except docker.errors.NotFound:
-            pass
+    if known is not None and refreshed(known) and known.status == "running":
+        return known
     found = None
     for c in project_containers(project, all=False):
         if c.labels.get("com.docker.compose.service") == service:

@@ -39,8 +39,7 @@ def run(settings: Settings, host: str, argv: list[str] | str, user: str = "root"
         code, output = agent.run((engine.host(), settings.name, host), lambda: container(settings, host), argv)
         return ExecResult(code, output)
     command = ["sh", "-c", argv] if isinstance(argv, str) else argv
-    result = container(settings, host).exec_run(command, user=user, demux=False)
-    return ExecResult(result.exit_code, (result.output or b"").decode(errors="replace"))
+    return ExecResult(*agent.exec_once(container(settings, host), command, user))
 
 
 def probe(settings: Settings, host: str, **options) -> dict:

@@ -121,14 +121,20 @@ def _age(container) -> float:
         return 0.0
 
 
-def _state(container, grace: float = GRACE) -> HostState:
+def _state(container, grace: float = GRACE) -> HostState | None:
+    """The container's state, its check run now if it runs; None when it was removed meanwhile."""
     host = container.labels.get("com.docker.compose.service", container.name)
-    state = ContainerState(container.status)
-    if state != ContainerState.RUNNING:
-        return HostState(host, container.name, state, Health.NONE)
-    passed, said = check_now(container)
-    health = Health.HEALTHY if passed else (Health.STARTING if _age(container) < grace else Health.UNHEALTHY)
-    return HostState(host, container.name, state, health, "" if passed else said)
+    said = ""
+    if container.status == ContainerState.RUNNING:
+        passed, said = check_now(container)
+        if passed:
+            return HostState(host, container.name, ContainerState.RUNNING, Health.HEALTHY)
+        if not engine.refreshed(container):  # a failed check: is it still there, and how?
+            return None
+    if container.status != ContainerState.RUNNING:
+        return HostState(host, container.name, ContainerState(container.status), Health.NONE)
+    return HostState(host, container.name, ContainerState.RUNNING,
+                     Health.STARTING if _age(container) < grace else Health.UNHEALTHY, said)
 
 
 def host_states(settings: Settings, grace: float = GRACE, known: dict[str, HostState] | None = None) -> list[HostState]:
@@ -138,12 +144,12 @@ def host_states(settings: Settings, grace: float = GRACE, known: dict[str, HostS
     container still runs (a check is an exec: ~90 ms of CPU, and a wait polls)."""
     containers = engine.project_containers(settings.name)
 
-    def state(c) -> HostState:
+    def state(c) -> HostState | None:
         kept = (known or {}).get(c.name)
         return kept if kept and c.status == ContainerState.RUNNING else _state(c, grace)
 
     with ThreadPoolExecutor(max_workers=8) as pool:
-        return sorted(pool.map(state, containers), key=lambda h: h.name)
+        return sorted((h for h in pool.map(state, containers) if h), key=lambda h: h.name)
 
 
 def _health_report(states: list[HostState]) -> str:
@@ -252,15 +258,15 @@ def down(settings: Settings | None = None) -> DownResult:
     settings = settings or load()
     client = engine.client()
     removed = []
-    for c in engine.project_containers(settings.name):
-        c.remove(force=True, v=True)
-        removed.append(c.name)
+    for c in engine.project_containers(settings.name):  # what someone else removed meanwhile is gone too
+        if engine.remove(c, force=True, v=True):
+            removed.append(c.name)
     for net in engine.project_networks(settings.name):
-        net.remove()
-        removed.append(net.name)
+        if engine.remove(net):
+            removed.append(net.name)
     for vol in client.volumes.list(filters={"label": f"{engine.PROJECT_LABEL}={settings.name}"}):
-        vol.remove(force=True)
-        removed.append(vol.name)
+        if engine.remove(vol, force=True):
+            removed.append(vol.name)
     return DownResult(settings.name, removed)
 
 

@@ -19,7 +19,8 @@ def test_lab_exec_chooses_and_a_wrong_value_is_named(monkeypatch):
     assert agent.mode() == "agent"
     monkeypatch.setenv("LAB_EXEC", "docker-exec")
     ran = []
-    fake = SimpleNamespace(exec_run=lambda argv, demux: ran.append(argv) or SimpleNamespace(exit_code=2, output=b"x\n"))
+    fake = SimpleNamespace(exec_run=lambda argv, user, demux: ran.append(argv)
+                           or SimpleNamespace(exit_code=2, output=b"x\n"))
     assert agent.run(("k",), lambda: fake, ["ls", "a b"]) == (2, "x\n")
     assert ran == [["sh", "-c", "ls 'a b'"]]
     monkeypatch.setenv("LAB_EXEC", "ssh")
