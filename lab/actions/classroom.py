@@ -18,10 +18,11 @@ import os
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import asdict, dataclass, field
 
 from lab.errors import LabError
 from lab.model import settings
+from lab.model.class_results import (Checked, ClassDone, Detail, LabDone, LastRun, Removed, Started,
+                                     Verified)
 from lab.model.settings import Settings
 
 DEFAULT_CLASS = "class"
@@ -160,33 +161,7 @@ def assign(names: list[str], wheres: list[str], labs: dict[str, tuple[str | None
 
 # --- doing it, a few labs at a time -----------------------------------------------------------
 
-@dataclass(frozen=True)
-class LabDone:
-    name: str
-    seconds: float
-    settings: Settings | None = None
-    error: str | None = None
-    detail: dict = field(default_factory=dict)  # what the step found (status, verify counts)
-
-
-@dataclass(frozen=True)
-class ClassDone:
-    cls: str
-    step: str  # up, status, verify, down
-    labs: list[LabDone]
-    seconds: float
-    jobs: int
-
-    @property
-    def ok(self) -> bool:
-        return all(lab.error is None and lab.detail.get("ok", True) for lab in self.labs)
-
-    def to_dict(self) -> dict:
-        return {"class": self.cls, "step": self.step, "seconds": self.seconds, "jobs": self.jobs, "ok": self.ok,
-                "labs": [{k: v for k, v in asdict(lab).items() if k != "settings"} for lab in self.labs]}
-
-
-def each(cls: str, step: str, where: dict[str, str], work: Callable[[str, str], tuple[Settings | None, dict]],
+def each(cls: str, step: str, where: dict[str, str], work: Callable[[str, str], tuple[Settings | None, Detail]],
          jobs: int, on_event: Callable[[str, str, LabDone | None], None] | None = None) -> ClassDone:
     """work(name, engine) for every lab (where: name -> its engine, "" for the usual one), on
     that engine, `jobs` at a time; one lab's failure is its own row, never the others'.
@@ -239,7 +214,7 @@ def up(cls: str, names: list[str], jobs: int = UP_JOBS, on_event=None, say=print
     def work(name, on):
         result = lifecycle.up(settings.load(classes.lab_env(name, on)), say=lambda *_: None, build=False,
                               labels={classes.CLASS_LABEL: cls}, grace=START_GRACE)
-        return result.settings, {"healthy": len(result.hosts), "engine": on or engine.host()}
+        return result.settings, Started(len(result.hosts), on or engine.host())
 
     done = each(cls, "up", where, work, jobs, on_event)
     found = classes.members(cls, sorted(set(wheres) | set(classes.engines_of(cls))))
@@ -267,12 +242,11 @@ def status(cls: str, jobs: int = STATUS_JOBS, on_event=None) -> ClassDone:
                 data = json.loads(path.read_text())
             except json.JSONDecodeError:
                 continue
-            if "probes" in data and (last is None or data.get("started", "") > last["started"]):
-                last = {"variant": data.get("variant"), "ok": data.get("ok"), "started": data.get("started", "")}
-        return state.settings, {"healthy": state.running, "hosts": len(state.hosts), "variant": variant,
-                                "server": server, "last": last,
-                                "sick": {h.name: f"{h.state}/{h.health} {h.said}".strip()
-                                         for h in state.hosts if h.health != lifecycle.Health.HEALTHY}}
+            if "probes" in data and (last is None or data.get("started", "") > last.started):
+                last = LastRun(data.get("variant"), data.get("ok"), data.get("started", ""))
+        return state.settings, Checked(state.running, len(state.hosts), variant, server, last,
+                                       {h.name: f"{h.state}/{h.health} {h.said}".strip()
+                                        for h in state.hosts if h.health != lifecycle.Health.HEALTHY})
 
     return each(cls, "status", classes.members(cls), work, jobs, on_event)
 
@@ -294,7 +268,7 @@ def verify(cls: str, variant: str, jobs: int = VERIFY_JOBS, on_event=None) -> Cl
         s = classes.lab_settings(name, on)
         run = verifying.run_variant(variant, s, say=lambda *_: None)
         record_run(run, s)
-        return s, {"ok": run.ok, "probes": len(run.probes), "mismatches": sum(1 for p in run.probes if not p.ok)}
+        return s, Verified(run.ok, len(run.probes), sum(1 for p in run.probes if not p.ok))
 
     return each(cls, "verify", where, work, jobs, on_event)
 
@@ -304,6 +278,6 @@ def down(cls: str, jobs: int = UP_JOBS, on_event=None) -> ClassDone:
     from lab.runtime import classes, lifecycle
 
     def work(name, on):
-        return None, {"removed": len(lifecycle.down(settings.load(classes.lab_env(name, on))).removed)}
+        return None, Removed(len(lifecycle.down(settings.load(classes.lab_env(name, on))).removed))
 
     return each(cls, "down", classes.members(cls), work, jobs, on_event)

@@ -14,6 +14,7 @@ import time
 from datetime import datetime, timezone
 
 from lab.actions import classroom
+from lab.model.class_results import Checked
 from lab.errors import LabError
 from lab.model import settings
 from lab.runtime import cost, engine
@@ -44,9 +45,10 @@ def measure(cls: str, n: int, up_jobs: int, verify_jobs: int, idle_seconds: floa
         running = classroom.members(cls)
         status = classroom.status(cls)
         report["status_seconds"] = status.seconds
-        report["healthy_labs"] = sum(1 for lab in status.labs if lab.detail.get("healthy"))
-        report["unhealthy"] = {lab.name: lab.error or lab.detail.get("sick") for lab in status.labs
-                               if not lab.detail.get("healthy")}
+        checked = {lab.name: lab.detail for lab in status.labs if isinstance(lab.detail, Checked)}
+        report["healthy_labs"] = sum(1 for d in checked.values() if d.healthy)
+        report["unhealthy"] = {lab.name: lab.error or (checked[lab.name].sick if lab.name in checked else None)
+                               for lab in status.labs if lab.name not in checked or not checked[lab.name].healthy}
         idle = cost.idle_cpu(running, idle_seconds)
         containers = [c for name in running for c in engine.project_containers(name, all=False)]
         mem = cost.memory_mib(containers)
@@ -57,9 +59,9 @@ def measure(cls: str, n: int, up_jobs: int, verify_jobs: int, idle_seconds: floa
         report["load_idle"] = _load()
         verify = classroom.verify(cls, variant, verify_jobs)
         report["verify"] = {"variant": variant, "seconds": verify.seconds, "ok": verify.ok,
-                            "labs_ok": sum(1 for lab in verify.labs if lab.error is None and lab.detail.get("ok")),
-                            "mismatched_or_failed": {lab.name: lab.error or f"{lab.detail.get('mismatches')} mismatches"
-                                                     for lab in verify.labs if lab.error or not lab.detail.get("ok")},
+                            "labs_ok": sum(1 for lab in verify.labs if lab.ok),
+                            "mismatched_or_failed": {lab.name: lab.error or f"{getattr(lab.detail, 'mismatches', '?')} "
+                                                     "mismatches" for lab in verify.labs if not lab.ok},
                             "per_lab_seconds": {lab.name: lab.seconds for lab in verify.labs}}
         report["load_after_verify"] = _load()
     finally:

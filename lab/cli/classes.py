@@ -7,6 +7,7 @@ from __future__ import annotations
 import argparse
 
 from lab.actions import classroom
+from lab.model.class_results import Checked
 from lab.errors import LabError, exit_status
 from lab.views import class_view
 from lab.views.lab_screen import console
@@ -39,7 +40,8 @@ def cmd_status(args) -> int:
         return 1
     done = _run("status", count, lambda event: classroom.status(args.cls, args.jobs or classroom.STATUS_JOBS, event))
     console.print(class_view.status_table(done))
-    healthy = all(lab.error is None and lab.detail.get("healthy") for lab in done.labs)
+    healthy = all(lab.error is None and isinstance(lab.detail, Checked) and lab.detail.healthy
+                  for lab in done.labs)
     return 0 if healthy else 1
 
 

@@ -62,12 +62,20 @@ class ProbeResult:
     ok: bool = False
 
 
+@dataclass(frozen=True)
+class LabRef:
+    """The lab a run ran in: its name and both subnets (as CIDR)."""
+    name: str
+    internet: str
+    lan: str
+
+
 @dataclass
 class RunResult:
     variant: str
     title: str
     server: str
-    lab: dict  # the lab it ran in: {"name", "internet", "lan"} (subnets as CIDR), see lab_of()
+    lab: LabRef  # the lab it ran in (lab_of)
     started: str
     config: dict  # exactly what was applied
     versions: dict
@@ -92,22 +100,22 @@ class RunResult:
 
     @classmethod
     def from_dict(cls, data: dict) -> "RunResult":
-        fields = {k: v for k, v in data.items() if k not in ("ok", "probes", "basis", "goal")}
+        fields = {k: v for k, v in data.items() if k not in ("ok", "probes", "basis", "goal", "lab")}
         probes = [ProbeResult(**{**p, "expected": Outcome(p["expected"]) if p.get("expected") else None,
                                  "actual": Outcome(p["actual"]),
                                  "verdict": Kind(p["verdict"]) if p.get("verdict") else None,
                                  "trace": [TraceStep.from_dict(t) for t in p.get("trace", [])]})
                   for p in data["probes"]]
-        run = cls(probes=probes, basis=Basis(data.get("basis") or Basis.EXPECTED),
+        run = cls(probes=probes, lab=LabRef(**data["lab"]), basis=Basis(data.get("basis") or Basis.EXPECTED),
                   goal=GoalVerdict(**data["goal"]) if data.get("goal") else None, **fields)
         if any(p.verdict is None for p in probes) or run.goal is None:  # recorded before runs carried them
             verdict.decide(run, run.basis)
         return run
 
 
-def lab_of(settings: Settings) -> dict:
+def lab_of(settings: Settings) -> LabRef:
     """What a run records about its lab: the name and both subnets."""
-    return {"name": settings.name, "internet": f"{settings.internet_net}.0/24", "lan": f"{settings.lan_net}.0/24"}
+    return LabRef(settings.name, f"{settings.internet_net}.0/24", f"{settings.lan_net}.0/24")
 
 
 def results_dir(settings: Settings) -> Path:
@@ -124,8 +132,8 @@ def _history_name(variant: str) -> str:
 
 def save(result: RunResult, settings: Settings) -> Path:
     """Write the run as this lab's latest result of its variant, and into its history."""
-    if result.lab.get("name") != settings.name:
-        raise ValueError(f"a run of lab {result.lab.get('name')!r} saved as lab {settings.name!r}")
+    if result.lab.name != settings.name:
+        raise ValueError(f"a run of lab {result.lab.name!r} saved as lab {settings.name!r}")
     directory = results_dir(settings)
     (directory / "history").mkdir(parents=True, exist_ok=True)
     text = json.dumps(result.to_dict(), indent=1, ensure_ascii=False) + "\n"

@@ -11,6 +11,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from lab.model.class_results import Checked, Started, Verified
 from lab.views.progress import wanted
 
 WORDS = {"up": "starting", "status": "checking", "verify": "verifying", "down": "removing"}
@@ -62,13 +63,14 @@ def roster(done) -> list[str]:
     """After class-up: one line per student's lab - its name, engine (when the class is spread
     over several), subnets, and the commands to use it, whole (lines are never cut: print
     them with soft_wrap, so that a narrow terminal wraps them without breaking a paste)."""
-    engines = len({lab.detail.get("engine") for lab in done.labs if lab.settings}) > 1
+    engine = {lab.name: lab.detail.engine if isinstance(lab.detail, Started) else "" for lab in done.labs}
+    engines = len({engine[lab.name] for lab in done.labs if lab.settings}) > 1
     width = max((len(lab.name) for lab in done.labs), default=0)
-    where = max((len(lab.detail.get("engine", "")) for lab in done.labs), default=0) if engines else 0
+    where = max((len(e) for e in engine.values()), default=0) if engines else 0
     lines = []
     for lab in done.labs:
         s = lab.settings
-        head = lab.name.ljust(width) + ("  " + lab.detail.get("engine", "").ljust(where) if engines else "")
+        head = lab.name.ljust(width) + ("  " + engine[lab.name].ljust(where) if engines else "")
         if s is None:
             lines.append(f"{head}  failed after {lab.seconds} s: {lab.error}")
             continue
@@ -88,16 +90,16 @@ def status_table(done) -> Table:
     """One line per lab: healthy or not, the active variant, the last result."""
     table = _table("lab", "health", "active variant", "last result")
     for lab in done.labs:
-        if lab.error:
+        d = lab.detail
+        if lab.error or not isinstance(d, Checked):
             table.add_row(f"[red]{lab.name}[/]", "[red]error[/]", f"[red]{lab.error}[/]", "")
             continue
-        d = lab.detail
-        health = "[green]healthy[/]" if d["healthy"] else ("[red]not healthy[/]" if d["hosts"] else "[red]not running[/]")
-        if d.get("sick") and d["hosts"]:
-            health += " (" + "; ".join(f"{h}: {why}" for h, why in d["sick"].items()) + ")"
-        active = f"{d['variant']} on {d['server']}" if d.get("variant") else "none applied"
-        last = d.get("last")
-        result = (f"{last['variant']} {'[green]ok[/]' if last['ok'] else '[red]mismatch[/]'} at {last['started']}"
+        health = "[green]healthy[/]" if d.healthy else ("[red]not healthy[/]" if d.hosts else "[red]not running[/]")
+        if d.sick and d.hosts:
+            health += " (" + "; ".join(f"{h}: {why}" for h, why in d.sick.items()) + ")"
+        active = f"{d.variant} on {d.server}" if d.variant else "none applied"
+        last = d.last
+        result = (f"{last.variant} {'[green]ok[/]' if last.ok else '[red]mismatch[/]'} at {last.started}"
                   if last else "no run yet")
         table.add_row(lab.name, health, active, result)
     return table
@@ -107,11 +109,11 @@ def verify_table(done, variant: str) -> Table:
     """class-verify: lab, probes, mismatches, seconds (a failed lab names its error)."""
     table = _table("lab", "probes", "mismatches", "seconds", "")
     for lab in done.labs:
-        if lab.error:
+        d = lab.detail
+        if lab.error or not isinstance(d, Verified):
             table.add_row(f"[red]{lab.name}[/]", "-", "-", str(lab.seconds), f"[red]{lab.error}[/]")
             continue
-        d = lab.detail
-        colour = "green" if d["ok"] else "bold red"
-        table.add_row(lab.name, str(d["probes"]), f"[{colour}]{d['mismatches']}[/]", str(lab.seconds),
-                      "" if d["ok"] else f"see results/{lab.name}/{variant}.md")
+        colour = "green" if d.ok else "bold red"
+        table.add_row(lab.name, str(d.probes), f"[{colour}]{d.mismatches}[/]", str(lab.seconds),
+                      "" if d.ok else f"see results/{lab.name}/{variant}.md")
     return table

@@ -60,8 +60,8 @@ def load_runs(s: settings.Settings) -> list[RunResult]:
             run = RunResult.from_dict(json.loads(path.read_text()))
         except (json.JSONDecodeError, TypeError, KeyError) as exc:
             raise LabError(f"{path}: not a lab result of schema {results.SCHEMA} ({exc})") from None
-        if run.lab.get("name") != s.name:
-            raise LabError(f"{path}: a run of lab {run.lab.get('name')!r} in lab {s.name!r}'s results")
+        if run.lab.name != s.name:
+            raise LabError(f"{path}: a run of lab {run.lab.name!r} in lab {s.name!r}'s results")
         runs.append(teach_report.complete(run))  # a goal verdict and Japanese texts for older runs
     return sorted(runs, key=lambda r: order.get(r.variant, len(order)))
 
@@ -70,7 +70,7 @@ def render(runs: list[RunResult], topo: topology.Topology, language: str | None 
     """The page, in `language` ("en" or "ja"; default LAB_LANG)."""
     env = Environment(loader=PackageLoader("lab.views", "templates"), autoescape=True)
     env.filters.update(short_fate=short_fate, said=said, lies=lies, trace_groups=groups)
-    lab = runs[0].lab.get("name", "") if runs else ""
+    lab = runs[0].lab.name if runs else ""
     return env.get_template("report.html.j2").render(
         runs=runs, topo=topo, svg=topology_svg(topo), lab=lab, old_run=OLD_RUN,
         generated=datetime.now(timezone.utc).isoformat(timespec="seconds"),

@@ -21,7 +21,7 @@ def probe(name, expected, actual, seen="198.51.100.200"):
 
 
 def run(*probes, lab=LAB):
-    return results.RunResult(variant="method1", title="Method 1", server="postfix", lab=dict(lab),
+    return results.RunResult(variant="method1", title="Method 1", server="postfix", lab=results.LabRef(**lab) if isinstance(lab, dict) else lab,
                              started="2026-11-29T09:00:00+00:00",
                              config={"postconf": "mynetworks = 127.0.0.0/8\n", "files": {}}, versions={"postfix": "3.7"},
                              probes=list(probes), seconds=1.0, lesson="L")

@@ -6,7 +6,7 @@ import pytest
 from rich.console import Console
 
 from lab.actions import classroom
-from lab.actions.classroom import ClassDone, LabDone
+from lab.model.class_results import ClassDone, LabDone, Started, Verified
 from lab.errors import LabError
 from lab.runtime import classes
 from lab.model import settings
@@ -99,7 +99,7 @@ def test_each_lab_fails_on_its_own():
             raise LabError("b: not healthy")
         if name == "c":
             raise KeyError("an engine's odd answer")
-        return None, {"ok": True, "engine": where}
+        return None, Started(7, where)
 
     events = []
     done = classroom.each("monday", "up", {"a": "", "b": "", "c": "unix:///tmp/x.sock"}, work, jobs=2,
@@ -108,12 +108,13 @@ def test_each_lab_fails_on_its_own():
     assert [lab.error for lab in done.labs] == [None, "b: not healthy", "KeyError: \"an engine's odd answer\""]
     assert not done.ok and sorted(events) == sorted([(n, s) for n in "abc" for s in (True, False)])
     assert done.to_dict()["labs"][1] == {"name": "b", "seconds": done.labs[1].seconds, "error": "b: not healthy",
-                                         "detail": {}}
+                                         "detail": None}
+    assert done.to_dict()["labs"][2]["error"].startswith("KeyError") and done.labs[0].detail == Started(7, "")
 
 
 def test_a_mismatch_makes_the_class_not_ok():
-    done = ClassDone("monday", "verify", [LabDone("a", 1.0, None, None, {"ok": True}),
-                                          LabDone("b", 1.0, None, None, {"ok": False})], 2.0, 4)
+    done = ClassDone("monday", "verify", [LabDone("a", 1.0, None, None, Verified(True, 11, 0)),
+                                          LabDone("b", 1.0, None, None, Verified(False, 11, 1))], 2.0, 4)
     assert not done.ok
 
 

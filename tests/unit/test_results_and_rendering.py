@@ -39,7 +39,7 @@ def test_json_contract_keys_and_version(tmp_path):
     assert path == tmp_path / "results" / "smtplab" / "method1.json"  # the default lab has a folder too
     data = json.loads(path.read_text())
     assert TOP_KEYS <= set(data) and data["schema"] == results.SCHEMA == 2
-    assert set(data["lab"]) == LAB_KEYS and data["lab"] == results.lab_of(s) == LAB
+    assert set(data["lab"]) == LAB_KEYS and data["lab"] == dataclasses.asdict(results.lab_of(s)) == LAB
     assert PROBE_KEYS <= set(data["probes"][0])
     # the goal verdict beside expected/actual: per probe true, false or null, per run met/broken
     assert set(data["goal"]) == GOAL_KEYS and data["goal"]["id"] == "note"

@@ -174,7 +174,7 @@ def quarantined_run():
         expected="quarantined", actual="quarantined", ok=True, code=250, stage="data", rule=None,
         fate="sendmail:/var/tmp/filterd-mails", transcript=[], seconds=1.0, reproduce=".venv/bin/python -m lab probe outside direct-inbound",
         claim=SENT, records=["/var/log/procmail.log: Folder: /var/tmp/filterd-mails 719"])
-    return results.RunResult(variant="sendmail-procmail-logged", title="t", server="sendmail", lab=dict(LAB),
+    return results.RunResult(variant="sendmail-procmail-logged", title="t", server="sendmail", lab=results.LabRef(**LAB),
                              started="2026-11-29T09:17:00+00:00",
                              config={"files": {}}, versions={}, probes=[p], seconds=1.0, lesson="L")
 
