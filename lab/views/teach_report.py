@@ -86,10 +86,10 @@ def by_server(runs: list[RunResult]) -> list[dict]:
     return out
 
 
-def plan_text(probe: ProbeResult, language: str) -> str:
+def plan_text(probe: ProbeResult, language: str, plan: dict[str, scenario.Probe]) -> str:
     """What a probe does, in the language: from the probe plan (lab/probe_plan.yaml) when it
     still has the probe, else as the run recorded it."""
-    planned = scenario.load_probes().get(probe.probe)
+    planned = plan.get(probe.probe)
     return planned.text("what", language) if planned else probe.what
 
 
@@ -130,11 +130,11 @@ def context(runs: list[RunResult], language: str | None = None) -> dict:
     language = language or langs.current()
     for run in runs:
         complete(run)
-    g = goals.note()
+    g, plan = goals.note(), scenario.load_probes()
     return {
         "lang": language, "t": lambda key: langs.t(key, language), "goal_statement": g.text("statement", language),
         "matrices": by_server(runs), "outcomes": [(w, MEANING[language][w]) for w in WORDS],
-        "what": lambda probe: plan_text(probe, language), "steps": lambda n: langs.steps(n, language),
+        "what": lambda probe: plan_text(probe, language, plan), "steps": lambda n: langs.steps(n, language),
         "names": lambda value: lab_words.names(value, language), "says": lambda text: lab_words.says(text, language),
         "findings": lambda run: findings(run, language), "broken": lambda run: broken(run, language),
         "title": lambda run: (run.title_ja or run.title) if language == "ja" else run.title,
