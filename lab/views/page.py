@@ -68,6 +68,18 @@ def _words(text: str) -> Markup:
     return Markup("").join(out)
 
 
+def verbatim(text: Any) -> Markup:
+    """Lines kept as written (a configuration, a transcript, a log line): every word an
+    identifier, so that a line wraps at its spaces (and after a word's own / or ,) but never
+    inside a word such as `from=<alice@outside.isp.example>` or `--server`."""
+    out, last = [], 0
+    text = str(text)
+    for m in re.finditer(r"\S+", text):
+        out += [escape(text[last:m.start()]), ident(m.group())]
+        last = m.end()
+    return Markup("").join([*out, escape(text[last:])])
+
+
 def idents(values: Any, sep: str = ", ") -> Markup:
     """Several identifiers, joined (a line may end after each separator)."""
     return Markup(escape(sep)).join(ident(v) for v in values)
@@ -75,9 +87,9 @@ def idents(values: Any, sep: str = ", ") -> Markup:
 
 def environment(**filters: Callable[..., Any]) -> Environment:
     """The templates' environment: escaping on, `id` and `ids` for identifiers, `prose` for
-    sentences with identifiers in them, and the page's own filters."""
+    sentences with identifiers in them, `verbatim` for lines kept as written, and the page's own filters."""
     env = Environment(loader=PackageLoader("lab.views", "templates"), autoescape=True)
-    env.filters.update(id=ident, ids=idents, prose=prose, **filters)
+    env.filters.update(id=ident, ids=idents, prose=prose, verbatim=verbatim, **filters)
     return env
 
 
