@@ -63,7 +63,7 @@ def matrix(runs: list[RunResult]) -> tuple[list[str], dict[str, list[Cell | None
     for run in runs:
         complete(run)
         probes += [p.probe for p in run.probes if p.probe not in probes]
-    rows = {}
+    rows: dict[str, list[Cell | None]] = {}
     for probe in probes:
         rows[probe] = []
         for run in runs:
@@ -105,7 +105,7 @@ def findings(run: RunResult, language: str) -> list[tuple[str, str, str]]:
     return out
 
 
-def wanted_html(outcomes: list[Outcome], language: str) -> Markup:
+def wanted_html(outcomes: tuple[Outcome, ...], language: str) -> Markup:
     """The outcomes a clause allows, as goal_view.wanted says them, each an identifier."""
     words = [str(o) for o in outcomes]
     if language == "ja":
@@ -120,7 +120,7 @@ def broken(run: RunResult, language: str) -> list[tuple[str, str, Markup, str]]:
     for p in run.probes:
         clause = g.clause(p.probe)
         if p.goal_met is False and clause is not None:
-            out.append((p.probe, str(p.actual), wanted_html(clause.meets, language),
+            out.append((p.probe, str(p.actual), wanted_html(clause.meets or (), language),
                         clause.why_ja if language == "ja" else clause.why))
     return out
 
