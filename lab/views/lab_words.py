@@ -36,7 +36,7 @@ PHRASES = (
     Phrase(_exact(NO_OBJECTION), NO_OBJECTION, "どの制限も拒否しなかった"),
     Phrase(re.compile(r"SMTP AUTH \(SASL password check\)"), "SMTP AUTH (SASL password check)",
            "SMTP AUTH（SASL のパスワード検査）"),
-    Phrase(re.compile(rf"SMTP AUTH \((?P<who>authid={ID})\)"), "SMTP AUTH ({who})", "SMTP AUTH（{who}）"),
+    Phrase(re.compile(rf"SMTP AUTH \(authid=(?P<user>{ID})\)"), "SMTP AUTH (authid={user})", "SMTP AUTH（authid={user}）"),
     Phrase(re.compile(r"(?P<p>smtpd_sasl_auth_enable) \(password check\)"), "{p} (password check)",
            "{p}（パスワード検査）"),
     Phrase(re.compile(r"TCP wrappers \((?P<files>hosts\.allow/deny)\)"), WRAPPERS_RULE, "TCP wrappers（{files}）"),

@@ -76,3 +76,30 @@ def test_the_japanese_pages_are_written_beside_the_english_ones(tmp_path, monkey
         assert f'<html lang="{lang}">' in (folder / name).read_text(), name
     assert 'href="report.ja.html"' in (folder / "report.html").read_text()  # each links to the other
     assert 'href="sheets.html"' in (folder / "sheets.ja.html").read_text()
+
+
+def test_every_phrase_of_the_lab_reads_back_as_itself_and_has_its_japanese():
+    from lab.maillogs.sendmail import WRAPPERS_RULE
+    from lab.servers.postfix import NOT_TRACED
+    from lab.servers.sendmail import ONLY_REFUSALS
+    from lab.verify.probe_run import NO_OBJECTION
+    from lab.views import lab_words
+    from lab.views.trace_view import OLD_RUN
+
+    said = [NO_OBJECTION, "SMTP AUTH (SASL password check)", "SMTP AUTH (authid=alice)", WRAPPERS_RULE,
+            "smtpd_sasl_auth_enable (password check)", "check_rcpt: Relaying denied",
+            "relay: bounced, postfix.lab.example said 554", "not found in 20 s (mailbox, quarantine, remote sink, logs)",
+            NOT_TRACED, "no session of this probe's in Postfix's log",
+            "Postfix evaluated no restriction list: the session ended before RCPT TO, where smtpd_delay_reject has "
+            "it evaluate them", f"{ONLY_REFUSALS}: the steps are this session's refusals",
+            f"{ONLY_REFUSALS}, and this session's log has no refusal",
+            "sendmail: the lab reads no restriction trace from this server's log", OLD_RUN,
+            "postfix logged the client as 10.0.0.1, but outside's own address is 198.51.100.200: something (NAT, a "
+            "proxy) stands between them and the test would lie",
+            "the SMTP session reached RCPT 2.5 s after the POP3 login, but a drac entry lasts only 2-3 s: this row "
+            "tells nothing (the machine was too busy); run it again"]
+    matched = {next(i for i, p in enumerate(lab_words.PHRASES) if p.english.fullmatch(text)) for text in said}
+    assert matched == set(range(len(lab_words.PHRASES)))  # every phrase has its example here
+    for text in said:
+        assert pagetext.text(lab_words.says(text, "en")) == text  # the English shown is the English recorded
+        assert pagetext.english_rows(str(lab_words.says(text, "ja"))) == [], text
