@@ -134,12 +134,13 @@ def cmd_trace(args) -> int:
 
 
 def cmd_report(args) -> int:
-    from lab.views import report
+    from lab.views import lang, page, report
 
     s = lab_settings()
     path, count = report.write(s)
     print(f"lab {s.name}: {count} variants -> {path.relative_to(s.root)}")
-    print(f"prediction sheets to print (no answers): {path.with_name('sheets.html').relative_to(s.root)}")
+    sheets = page.beside(path.with_name("sheets.html"), lang.current())  # report.ja.html: sheets.ja.html
+    print(f"prediction sheets to print (no answers): {sheets.relative_to(s.root)}")
     return 0
 
 

@@ -10,6 +10,7 @@ from functools import cached_property, lru_cache
 import yaml
 
 from lab.errors import LabError
+from lab.model.prose import in_language
 from lab.model.settings import Settings
 
 _VAR = re.compile(r"\$\{(?P<name>[A-Za-z_][A-Za-z0-9_]*)(?::?-(?P<default>[^}]*))?\}")
@@ -33,6 +34,11 @@ class Host:
     role: str
     addresses: dict[str, str]  # network name -> IPv4 address
     logs: tuple[str, ...] = ()  # its logs besides an MTA's mail log (x-lab.logs): what make logs-<host> follows
+    role_ja: str = ""  # the role in Japanese (x-lab.roles_ja)
+
+    def text(self, key: str, lang: str = "en") -> str:
+        """The role in a language ("en" or "ja"), as Scenario.text gives titles."""
+        return in_language(self, key, lang)
 
     @property
     def address(self) -> str:
@@ -136,7 +142,7 @@ def load(settings: Settings) -> Topology:
         raise LabError(f"{path}: cannot read the topology: {exc}".splitlines()[0]) from None
     doc = interpolate(raw, settings.compose_env())
     lab = doc.get("x-lab") or {}
-    roles = lab.get("roles", {})
+    roles, roles_ja = lab.get("roles", {}), lab.get("roles_ja", {})
     logs = lab.get("logs") or {}
     for name in logs:
         if name not in doc["services"]:
@@ -146,7 +152,7 @@ def load(settings: Settings) -> Topology:
         fqdn = ".".join(p for p in (service.get("hostname", name), service.get("domainname")) if p)
         addresses = {net: (cfg or {}).get("ipv4_address") for net, cfg in service.get("networks", {}).items()}
         hosts[name] = Host(name=name, fqdn=fqdn, role=roles.get(name, ""), addresses=addresses,
-                           logs=tuple(str(logs.get(name) or "").split()))
+                           role_ja=roles_ja.get(name, ""), logs=tuple(str(logs.get(name) or "").split()))
     networks = {
         name: cfg["ipam"]["config"][0]["subnet"] for name, cfg in (doc.get("networks") or {}).items()
     }
