@@ -73,6 +73,9 @@ class RunResult:
     # the run against the note's goal: {"id", "met", "broken": [probe ids], "outside": [probe
     # ids the goal says nothing about]} (lab.model.goal.judge_run); None in older runs
     goal: dict | None = None
+    # `make verify AUDIT=1`: nmap's smtp-open-relay beside the rows (lab.model.audit.Audit.to_dict:
+    # tool, version, tests, relayed, agrees, verdict, ...); None when the run was not audited
+    audit: dict | None = None
 
     @property
     def ok(self) -> bool:

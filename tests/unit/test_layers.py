@@ -18,7 +18,7 @@ LAYERS = [
     ("verify: running variants and probes", ["lab.verify"]),
     ("teach: grades, variant diffs, one's own configuration", ["lab.teach"]),
     ("views: tables, screens, the report", ["lab.views"]),
-    ("front doors", ["lab.cli", "lab.cli_teach", "lab.bench", "lab.__main__", "lab"]),
+    ("front doors", ["lab.cli", "lab.cli_teach", "lab.audit_cli", "lab.bench", "lab.__main__", "lab"]),
 ]
 
 
