@@ -40,16 +40,16 @@ def heading(audit: Audit, variant: str) -> str:
 
 def table(audit: Audit, variant: str) -> Group:
     t = Table(show_edge=False, pad_edge=False, box=None, header_style="bold")
-    t.add_column("#", justify="right", no_wrap=True)
-    t.add_column("MAIL FROM", overflow="fold")
-    t.add_column("RCPT TO", overflow="fold")
-    t.add_column("server said", overflow="fold", ratio=1)
-    t.add_column("nmap", no_wrap=True)
-    t.add_column("remote sink", overflow="fold")
+    t.add_column("#", justify="right", no_wrap=True, min_width=2)
+    t.add_column("MAIL FROM, RCPT TO", overflow="fold", ratio=3, min_width=24)
+    t.add_column("server said", overflow="fold", ratio=2, min_width=12)
+    t.add_column("nmap", no_wrap=True, min_width=5)
+    t.add_column("remote sink", overflow="fold", min_width=11)
     for test in audit.tests:
         sink = sink_says(test)
-        t.add_row(str(test.number), f"<{test.mail_from}>", "(not sent)" if test.rcpt_to is None else f"<{test.rcpt_to}>",
-                  short_reply(test.reply), Text(nmap_says(test), style="red" if test.claimed else ""),
+        envelope = f"<{test.mail_from}>\n" + ("(RCPT TO not sent)" if test.rcpt_to is None else f"<{test.rcpt_to}>")
+        t.add_row(str(test.number), envelope, short_reply(test.reply),
+                  Text(nmap_says(test), style="red" if test.claimed else ""),
                   Text(sink, style="bold red" if test.relayed else "green" if test.claimed else "dim"))
     rows = ", ".join(f"{p}: {o}" for p, o in audit.lab_rows.items()) or "none for an untrusted internet host"
     below = [Text(f"the lab's rows ({audit.lab_source}): {rows}", style="dim")]

@@ -16,7 +16,8 @@ from lab.model import scenario
 from lab.model import settings
 from lab.model import topology
 from lab.errors import LabError
-from lab.views import teach_report
+from lab.model.audit import Audit
+from lab.views import audit_view, teach_report
 from lab.views.run_table import lies, said, short_fate
 from lab.views.trace_view import OLD_RUN, groups
 from lab.model.results import RunResult, results_dir
@@ -69,7 +70,8 @@ def load_runs(s: settings.Settings) -> list[RunResult]:
 def render(runs: list[RunResult], topo: topology.Topology, language: str | None = None) -> str:
     """The page, in `language` ("en" or "ja"; default LAB_LANG)."""
     env = Environment(loader=PackageLoader("lab.views", "templates"), autoescape=True)
-    env.filters.update(short_fate=short_fate, said=said, lies=lies, trace_groups=groups)
+    env.filters.update(short_fate=short_fate, said=said, lies=lies, trace_groups=groups,
+                       nmap_cell=lambda audit: audit_view.cell(Audit.from_dict(audit)))
     lab = runs[0].lab.get("name", "") if runs else ""
     return env.get_template("report.html.j2").render(
         runs=runs, topo=topo, svg=topology_svg(topo), lab=lab, old_run=OLD_RUN,
