@@ -75,10 +75,9 @@ def markdown(audit: Audit) -> list[str]:
     return out + ["", f"The lab's rows ({audit.lab_source}): {rows}."] + [f"{note}." for note in audit.notes]
 
 
-def cell(audit: Audit | None) -> str:
-    """The report's short "nmap" cell for a relay row: nmap's claims, what reached the sink, agreement."""
-    if audit is None:
-        return ""
-    claimed = sum(t.claimed for t in audit.tests)
-    return (f"{claimed}/{len(audit.tests)} claimed, {len(audit.relayed)} relayed · "
-            f"{'agrees' if audit.agrees else 'DISAGREES' if audit.verdict == Verdict.DISAGREE else 'untested'}")
+def cell(audit: Audit) -> tuple[str, str]:
+    """The report's "nmap" cell in a relay row, two short lines: agreement, and how many of
+    nmap's tests really reached the remote sink (the whole line is the cell's title)."""
+    word = {Verdict.CLOSED: "✓ agrees", Verdict.RELAY: "✓ agrees", Verdict.DISAGREE: "✗ DISAGREES",
+            Verdict.UNTESTED: "? untested"}[audit.verdict]
+    return word, f"{len(audit.relayed)}/{len(audit.tests)} relayed"

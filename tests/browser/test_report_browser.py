@@ -14,11 +14,15 @@ from pathlib import Path
 
 import pytest
 
+from lab.maillogs import nmap
 from lab.model import scenario, settings, topology
+from lab.model.audit import judge
+from lab.verify import audit as audits
 from lab.model.results import RunResult
 from lab.views import report
 
 RECORDED = Path(__file__).parents[1] / "unit" / "recorded" / "teach"
+NMAP = RECORDED.parent / "nmap"
 ARTIFACTS = Path(__file__).parents[1] / "artifacts"
 WIDTH = 1024
 BROKEN_BG = "rgb(198, 40, 40)"  # .goal-broken in the report's stylesheet
@@ -42,6 +46,8 @@ const out = {scrollWidth: document.documentElement.scrollWidth, clientWidth, inn
                           height: px(r).height, cells: r.querySelectorAll('td').length})),
   matrixRight: px(matrix).right, variants,
   legend: [...document.querySelectorAll('.legend li')].map(li => li.textContent.trim()),
+  nmapCells: [...document.querySelectorAll('td[title^="nmap and the lab agree"]')].filter(td => !td.closest('table.matrix'))
+    .map(td => td.textContent.trim()),
   headings: [...document.querySelectorAll('h2')].map(h => h.textContent.trim())};
 const pre = document.createElement('pre'); pre.id = 'measure'; pre.textContent = JSON.stringify(out);
 document.body.appendChild(pre);
@@ -67,9 +73,16 @@ def browse(page: Path, profile: Path, *flags: str, height: int = 768) -> str:
 
 @pytest.fixture(scope="module")
 def runs():
+    """The recorded runs, each audited as by `make verify AUDIT=1` (nmap's column in its relay
+    rows: recorded nmap output, judged against the run's own rows)."""
     order = scenario.ids()  # as make report orders them
-    return sorted((RunResult.from_dict(json.loads(p.read_text())) for p in RECORDED.glob("*.json")),
-                  key=lambda run: order.index(run.variant))
+    found = sorted((RunResult.from_dict(json.loads(p.read_text())) for p in RECORDED.glob("*.json")),
+                   key=lambda run: order.index(run.variant))
+    topo = topology.load(settings.load({}))
+    scan = nmap.parse(*((NMAP / f"postfix-method1.{kind}").read_text() for kind in ("xml", "trace")))
+    for run in found:
+        run.audit = judge(scan, list(scan.tests), audits.rows_of(run, topo), "this run", "postfix").to_dict()
+    return found
 
 
 @pytest.mark.parametrize("language", ("en", "ja"))
@@ -96,6 +109,8 @@ def test_the_report_fits_1024_pixels_and_shows_the_goal_in_colour(tmp_path, runs
     assert all(r["height"] > 0 and r["right"] <= m["clientWidth"] and r["cells"] == len(runs) for r in m["probes"])
     assert sorted(m["variants"]) == sorted(r.variant for r in runs)
     assert len(m["legend"]) == 4
+    # nmap's column: in every relay row that stands for the scanner (relay-unauth-internet, pop-before-smtp-off)
+    assert m["nmapCells"] == ["✓ agrees0/16 relayed"] * sum(len(run.audit["lab_rows"]) for run in runs)
     if language == "ja":
         assert "全バリアント一覧" in m["headings"] and any("目標を破っている" in item for item in m["legend"])
     else:
