@@ -6,8 +6,9 @@ their shims, the engine's share; `idle_cpu_percent_of_one_core`) and the image s
 restriction trace costs (each Postfix variant run traced and untraced, in turns). With
 --cold, first remove the lab's images and the base image, and time the cold build too
 (minutes). The whole matrix as `make verify` runs it, through the command agent and with
-one docker exec per command, beside the figures from before (lab/bench_before.json). With
---trace-only, --idle-only or --matrix-only, only that, on the lab as it runs (no down, no up)."""
+one docker exec per command, beside the figures from before (lab/bench_before.json). The
+audit: one `make audit` (closed and open) and `make audit-all`. With --trace-only,
+--idle-only, --matrix-only or --audit-only, only that, on the lab as it runs (no down, no up)."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ import platform
 import re
 import statistics
 import subprocess
+import tempfile
 import time
 from datetime import datetime, timezone
 from pathlib import Path
@@ -31,6 +33,8 @@ from lab.model import scenario
 from lab import servers
 from lab.model import settings
 from lab.model import topology
+from lab.teach import tryout
+from lab.verify import audit as audits
 from lab.verify import variant as verify
 from lab.verify.probe_run import run_probe
 from lab.model.results import results_dir
@@ -110,6 +114,8 @@ def main(argv=None) -> int:
                         "(kept in bench.json beside the numbers of the last full run)")
     parser.add_argument("--matrix-only", action="store_true", help="only the whole matrix, on the running lab "
                         "(kept in bench.json beside the numbers of the last full run)")
+    parser.add_argument("--audit-only", action="store_true", help="only the audit's times (one audit, audit-all), "
+                        "on the running lab (kept in bench.json beside the numbers of the last full run)")
     parser.add_argument("--idle-seconds", type=float, default=60.0, help="the idle CPU's window")
     args = parser.parse_args(argv)
     s = subnets.resolve(settings.load())
@@ -128,6 +134,10 @@ def main(argv=None) -> int:
         verify.ensure_running(s, quiet)
         previous = json.loads(path.read_text()) if path.exists() else {}
         return write(path, {**previous, "matrix": matrix(s, variants)})
+    if args.audit_only:
+        verify.ensure_running(s, quiet)
+        previous = json.loads(path.read_text()) if path.exists() else {}
+        return write(path, {**previous, "audit": audit_times(s, topo, variants)})
     if args.idle_only:
         verify.ensure_running(s, quiet)
         previous = json.loads(path.read_text()) if path.exists() else {}
@@ -156,7 +166,29 @@ def main(argv=None) -> int:
     report["all_variants_seconds"] = round(time.monotonic() - total_start, 1)
     report["matrix"] = matrix(s, variants)
     report["trace_cost"] = trace_cost(s, topo, variants, args.trace_rounds)
+    report["audit"] = audit_times(s, topo, variants)
     return write(path, report)
+
+
+def audit_times(s, topo, variants: list[str]) -> dict:
+    """`make audit` on what is applied: a closed Postfix and Sendmail variant, and one's own
+    open configuration (every trick nmap claims sent again and looked for in the sink); then
+    `make audit-all` (every variant applied, probed and audited, two streams as make verify)."""
+    quiet = lambda *_: None  # noqa: E731
+    one = {}
+    for variant in ("method1", "sendmail-procmail"):
+        verify.apply_variant(variant, s, quiet)
+        seconds, (_, found) = timed(audits.audit_applied, s)
+        one[variant] = {"seconds": seconds, "verdict": str(found.verdict)}
+    with tempfile.TemporaryDirectory() as folder:
+        open_cf = Path(folder) / "open.cf"
+        open_cf.write_text("mynetworks = 0.0.0.0/0\n")
+        tried = verify.run_variant(tryout.scenario(open_cf, "postfix", topo), s, quiet, audit=True).audit or {}
+        one["open-mynetworks"] = {k: tried.get(k) for k in ("seconds", "verdict", "relayed")}
+    seconds, runs = timed(verify.run_all, variants, s, quiet, audit=True)
+    return {"one_audit_seconds": one, "audit_all_seconds": seconds,
+            "audit_all_agree": all(r.audit and r.audit["agrees"] for r in runs),
+            "audit_per_variant_seconds": {r.variant: (r.audit or {}).get("seconds") for r in runs}}
 
 
 def matrix(s, variants: list[str]) -> dict:
