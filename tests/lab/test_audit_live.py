@@ -21,15 +21,20 @@ def make(command: str) -> subprocess.CompletedProcess:
                           stdin=subprocess.DEVNULL, timeout=600)
 
 
-def test_an_open_configuration_is_caught_and_its_tricks_reach_the_sink(running_lab, lab_settings, tmp_path):
-    open_cf = tmp_path / "open.cf"
-    open_cf.write_text("mynetworks = 0.0.0.0/0\n")
-    tried = make(f"make try FILE={open_cf}")
+@pytest.mark.parametrize("server, name, lines", [
+    ("postfix", "open.cf", "mynetworks = 0.0.0.0/0\n"),  # main.cf
+    ("sendmail", "open.m4", "FEATURE(`promiscuous_relay')dnl\n"),  # sendmail.mc
+], ids=["postfix", "sendmail"])
+def test_an_open_configuration_is_caught_and_its_tricks_reach_the_sink(running_lab, lab_settings, tmp_path,
+                                                                        server, name, lines):
+    (tmp_path / name).write_text(lines)
+    tried = make(f"make try FILE={tmp_path / name} SERVER={server}")
     assert tried.returncode == 0, tried.stdout[-2000:] + tried.stderr
     out = make(".venv/bin/python -m lab audit")  # make itself answers any failure with its own 2
     assert out.returncode == 1, out.stdout[-3000:] + out.stderr
     assert "audit: open relay, and both say so" in out.stdout
     audit = json.loads((results.results_dir(lab_settings) / "audits" / "try-open.json").read_text())
+    assert audit["target"].startswith(f"{server}.lab.example ")
     assert audit["verdict"] == "relay" and audit["agrees"] is True and audit["conclusion"] == "relay"
     assert audit["lab_rows"] == {"relay-unauth-internet": "relayed"}
     assert audit["relayed"] and set(audit["relayed"]) <= set(audit["claimed"])
