@@ -11,6 +11,7 @@ from rich.table import Table
 from rich.text import Text
 
 from lab.model.audit import Audit, NmapTest, Verdict
+from lab.views import lang
 
 STYLE = {Verdict.CLOSED: "bold green", Verdict.RELAY: "bold red", Verdict.DISAGREE: "bold yellow",
          Verdict.UNTESTED: "bold yellow"}
@@ -75,9 +76,9 @@ def markdown(audit: Audit) -> list[str]:
     return out + ["", f"The lab's rows ({audit.lab_source}): {rows}."] + [f"{note}." for note in audit.notes]
 
 
-def cell(audit: Audit) -> tuple[str, str]:
+def cell(audit: Audit, language: str | None = None) -> tuple[str, str]:
     """The report's "nmap" cell in a relay row, two short lines: agreement, and how many of
     nmap's tests really reached the remote sink (the whole line is the cell's title)."""
-    word = {Verdict.CLOSED: "✓ agrees", Verdict.RELAY: "✓ agrees", Verdict.DISAGREE: "✗ DISAGREES",
-            Verdict.UNTESTED: "? untested"}[audit.verdict]
-    return word, f"{len(audit.relayed)}/{len(audit.tests)} relayed"
+    word = {Verdict.CLOSED: "agrees", Verdict.RELAY: "agrees", Verdict.DISAGREE: "disagrees",
+            Verdict.UNTESTED: "untested"}[audit.verdict]
+    return lang.t(f"nmap:{word}", language), f"{len(audit.relayed)}/{len(audit.tests)} {lang.t('nmap:relayed', language)}"

@@ -29,9 +29,12 @@ JA = {
     "main.cf, the note's lines": "main.cf（メモの行）", "main.cf, the lab's own lines": "main.cf（ラボ独自の行）",
     "network": "ネットワーク", "role": "役割", "host": "ホスト",
     "sheet intro": "空欄に、予想する結果を書き込む。", "goal heading": "メモの目標", "your name": "名前", "all variants, empty": "全バリアントの予想表",
+    # the report's nmap cell (make verify AUDIT=1)
+    "nmap:agrees": "✓ 一致", "nmap:disagrees": "✗ 不一致", "nmap:untested": "? 未検査", "nmap:relayed": "中継",
 }
 
-EN = {"goal:yes": "yes", "goal:NO": "NO", "goal:-": "-", "transcripts": "SMTP transcripts and log evidence",
+EN = {"nmap:agrees": "✓ agrees", "nmap:disagrees": "✗ DISAGREES", "nmap:untested": "? untested",
+      "nmap:relayed": "relayed", "goal:yes": "yes", "goal:NO": "NO", "goal:-": "-", "transcripts": "SMTP transcripts and log evidence",
       "all variants": "All variants at a glance", "prediction sheet": "Prediction sheets", "topology": "Topology",
       "broken by": "goal BROKEN by", "lesson": "Lesson", "configuration applied": "Configuration applied",
       "outside the goal": "outside the goal", "goal heading": "The note's goal", "sheet intro": "Write in each empty cell the outcome you predict.",

@@ -72,7 +72,7 @@ def render(runs: list[RunResult], topo: topology.Topology, language: str | None 
     """The page, in `language` ("en" or "ja"; default LAB_LANG)."""
     env = Environment(loader=PackageLoader("lab.views", "templates"), autoescape=True)
     env.filters.update(short_fate=short_fate, said=said, lies=lies, trace_groups=groups,
-                       nmap_cell=lambda audit: Markup("<br>").join(audit_view.cell(Audit.from_dict(audit))))
+                       nmap_cell=lambda audit: Markup("<br>").join(audit_view.cell(Audit.from_dict(audit), language)))
     lab = runs[0].lab.get("name", "") if runs else ""
     return env.get_template("report.html.j2").render(
         runs=runs, topo=topo, svg=topology_svg(topo), lab=lab, old_run=OLD_RUN,

@@ -134,3 +134,21 @@ def test_the_rows_that_stand_for_the_scanner_are_the_untrusted_internet_hosts_un
     assert topo.scanner == "scanner" and set(topo.host("scanner").addresses) == {"internet"}
     assert sorted(p for p, probe in plan.items() if stands_for_scanner(probe, topo)) == [
         "pop-before-smtp-off", "relay-unauth-internet"]
+
+
+def test_the_markdown_and_the_report_cell_of_an_audited_run():
+    from lab.views import audit_view
+    from lab.views.run_table import markdown
+    import factories
+
+    audit = _judged(Conclusion.RELAY, 2, {1: Outcome.RELAYED, 2: Outcome.QUARANTINED}, OPEN_ROW)
+    run = factories.run(factories.probe("relay-unauth-internet", Outcome.RELAYED, Outcome.RELAYED))
+    run.audit = audit.to_dict()
+    text = markdown(run)
+    assert "## nmap's second opinion (smtp-open-relay)" in text and f"**{audit.line}**" in text
+    assert "| 1 | `<nmap@x>` | `<carol1@remote.example>` | r | relay | relayed |" in text
+    assert "| 2 | `<nmap@x>` | `<carol2@remote.example>` | r | relay | not relayed: quarantined |" in text
+    assert audit_view.cell(audit, "en") == ("✓ agrees", "1/16 relayed")
+    assert audit_view.cell(audit, "ja") == ("✓ 一致", "1/16 中継")
+    assert audit_view.short_reply("550 5.7.1 <carol@remote.example>... Relaying denied. Proper authentication "
+                                  "required.") == "550 Relaying denied. Proper authentication required."
