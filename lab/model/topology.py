@@ -79,6 +79,7 @@ class Topology:
     mail_servers: dict[str, MailServer]  # host name -> the MTA it runs
     local_recipient: str  # a user name: probes "to: local" write to <it>@<server under test>
     remote_recipient: str  # an address the sink keeps mail for
+    scanner: str | None = None  # the host `make audit` runs nmap in (x-lab.scanner), if the lab has one
 
     @property
     def under_test(self) -> tuple[str, ...]:
@@ -178,5 +179,8 @@ def load(settings: Settings) -> Topology:
     recipients = lab.get("recipients") or {}
     if recipients.get("local") not in {u.name for u in users} or "@" not in str(recipients.get("remote", "")):
         raise LabError(f"{path}: x-lab.recipients: local must be one of the users, remote an address")
+    scanner = lab.get("scanner")
+    if scanner is not None and scanner not in hosts:
+        raise LabError(f"{path}: x-lab.scanner: no such service {scanner!r}")
     return Topology(hosts=hosts, networks=networks, users=users, mail_domains=domains, mail_servers=servers,
-                    local_recipient=recipients["local"], remote_recipient=recipients["remote"])
+                    local_recipient=recipients["local"], remote_recipient=recipients["remote"], scanner=scanner)

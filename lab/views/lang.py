@@ -34,9 +34,12 @@ JA = {
     "(empty)": "（空）",
     "network": "ネットワーク", "role": "役割", "host": "ホスト",
     "sheet intro": "空欄に、予想する結果を書き込む。", "goal heading": "メモの目標", "your name": "名前", "all variants, empty": "全バリアントの予想表",
+    # the report's nmap cell (make verify AUDIT=1)
+    "nmap:agrees": "✓ 一致", "nmap:disagrees": "✗ 不一致", "nmap:untested": "? 未検査", "nmap:relayed": "中継",
 }
 
-EN = {"internal network": "internal, no way out", "class": "Class", "who ran what, when": "Who ran what, when",
+EN = {"nmap:agrees": "✓ agrees", "nmap:disagrees": "✗ DISAGREES", "nmap:untested": "? untested",
+      "nmap:relayed": "relayed", "internal network": "internal, no way out", "class": "Class", "who ran what, when": "Who ran what, when",
       "no runs yet": "No runs yet", "all variants, empty": "All variants: predict every cell",
       "your name": "Name", "(empty)": "(empty)","goal:yes": "yes", "goal:NO": "NO", "goal:-": "-", "transcripts": "SMTP transcripts and log evidence",
       "all variants": "All variants at a glance", "prediction sheet": "Prediction sheets", "topology": "Topology",

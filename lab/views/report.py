@@ -16,7 +16,8 @@ from lab.model import scenario
 from lab.model import settings
 from lab.model import topology
 from lab.errors import LabError
-from lab.views import lang, page, teach_report
+from lab.model.audit import Audit
+from lab.views import audit_view, lang, page, teach_report
 from lab.views.run_table import lies, said, short_fate
 from lab.views.trace_view import OLD_RUN, groups
 from lab.model.results import RunResult, results_dir
@@ -94,7 +95,8 @@ def load_runs(s: settings.Settings) -> list[RunResult]:
 def render(runs: list[RunResult], topo: topology.Topology, language: str | None = None) -> str:
     """The page, in `language` ("en" or "ja"; default LAB_LANG)."""
     language = language or lang.current()
-    env = page.environment(short_fate=short_fate, said=said, lies=lies, trace_groups=groups)
+    env = page.environment(short_fate=short_fate, said=said, lies=lies, trace_groups=groups,
+                           nmap_cell=lambda audit: ", ".join(audit_view.cell(Audit.from_dict(audit), language)))
     lab = runs[0].lab.name if runs else ""
     return env.get_template("report.html.j2").render(
         runs=runs, topo=topo, svg=topology_svg(topo, language), lab=lab, old_run=OLD_RUN,

@@ -24,11 +24,15 @@ from pathlib import Path
 
 import pytest
 
+from lab.maillogs import nmap
 from lab.model import scenario, settings, topology
+from lab.model.audit import judge
+from lab.verify import audit as audits
 from lab.model.results import RunResult
 from lab.views import class_report, report, teach_report
 
 RECORDED = Path(__file__).parents[1] / "unit" / "recorded" / "teach"
+NMAP = RECORDED.parent / "nmap"
 ARTIFACTS = Path(__file__).parents[1] / "artifacts"
 WIDTH = 1024
 SMALLEST_SVG_TEXT = 14  # px, as rendered at 1024
@@ -66,7 +70,9 @@ const svgText = [...document.querySelectorAll('svg.topology text')].map(t =>
   ({text: t.textContent, px: parseFloat(getComputedStyle(t).fontSize) * t.getScreenCTM().a}));
 const out = {scrollWidth: document.documentElement.scrollWidth, clientWidth, innerWidth: window.innerWidth,
   lang: document.documentElement.lang, wider: wider.slice(0, 5), ids: ids.length, splitSpans, words,
-  splitWords: splitWords.slice(0, 20), svgText};
+  splitWords: splitWords.slice(0, 20), svgText,
+  nmapCells: [...document.querySelectorAll('span.nmap[title^="nmap and the lab agree"]')]
+    .map(td => td.textContent.trim())};
 const matrices = [...document.querySelectorAll('table.matrix')];
 if (matrices.length) {
   const variants = matrices.map(m => [...m.querySelectorAll('th.v')].map(th => th.textContent.trim()));
@@ -125,9 +131,16 @@ def screenshot(html: str, folder: Path, name: str) -> Path:
 
 @functools.cache
 def runs() -> tuple[RunResult, ...]:
+    """The recorded runs, each audited as by `make verify AUDIT=1` (nmap's column in its relay
+    rows: recorded nmap output, judged against the run's own rows)."""
     order = scenario.ids()  # as make report orders them
-    return tuple(sorted((RunResult.from_dict(json.loads(p.read_text())) for p in RECORDED.glob("*.json")),
-                        key=lambda run: order.index(run.variant)))
+    found = sorted((RunResult.from_dict(json.loads(p.read_text())) for p in RECORDED.glob("*.json")),
+                   key=lambda run: order.index(run.variant))
+    topo = topology.load(settings.load({}))
+    scan = nmap.parse(*((NMAP / f"postfix-method1.{kind}").read_text() for kind in ("xml", "trace")))
+    for run in found:
+        run.audit = judge(scan, list(scan.tests), audits.rows_of(run, topo), "this run", "postfix").to_dict()
+    return tuple(found)
 
 
 TOPO = topology.load(settings.load({}))
@@ -173,6 +186,9 @@ def test_the_matrices_show_the_goal_in_colour(tmp_path, language):
         assert [r["probe"] for r in rows] == list(dict.fromkeys(p.probe for run in mine for p in run.probes))
         assert all(r["height"] > 0 and r["right"] <= m["clientWidth"] and r["cells"] == len(mine) for r in rows)
     assert len(m["legend"]) == 4
+    # nmap's column: in every relay row that stands for the scanner (relay-unauth-internet, pop-before-smtp-off)
+    cell = "nmap: ✓ 一致, 0/16 中継" if language == "ja" else "nmap: ✓ agrees, 0/16 relayed"
+    assert m["nmapCells"] == [cell] * sum(len(run.audit["lab_rows"]) for run in runs())
     if language == "ja":
         assert "全バリアント一覧" in m["headings"] and any("目標を破っている" in item for item in m["legend"])
     else:
