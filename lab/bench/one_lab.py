@@ -1,9 +1,9 @@
 """`make bench`: the numbers that matter, measured on this machine, written as JSON.
 
-Warm lab-up (down, then up with every image cached) to all-healthy, one probe, each
-variant, all variants, the running lab's memory, its CPU while idle (a minute: containers,
-their shims, the engine's share; `idle_cpu_percent_of_one_core`) and the image sizes, and what the
-restriction trace costs (each Postfix variant run traced and untraced, in turns). With
+Warm lab-up (down, then up with every image cached) to all-healthy, the bootstrap check on
+this ready machine (`bootstrap_ready_seconds`), one probe, each variant, all variants, the
+running lab's memory, its CPU while idle (a minute: containers, their shims, the engine's
+share; `idle_cpu_percent_of_one_core`) and the image sizes, and what the restriction trace costs (each Postfix variant run traced and untraced, in turns). With
 --cold, first remove the lab's images and the base image, and time the cold build too
 (minutes). The whole matrix as `make verify` runs it, through the command agent and with
 one docker exec per command, beside the figures from before (lab/bench/before.json). With
@@ -74,6 +74,14 @@ def timed(fn, *args, **kwargs):
     return round(time.monotonic() - start, 2), value
 
 
+def bootstrap_ready(s, rounds: int = 5) -> dict:
+    """`python3 -m lab.bootstrap` on this machine, ready: what every make target that needs
+    the engine pays first (observing the machine and asking the engine's socket)."""
+    times = [timed(subprocess.run, ["python3", "-m", "lab.bootstrap"], cwd=s.root, capture_output=True, check=True)[0]
+             for _ in range(rounds)]
+    return {"median": statistics.median(times), "all": times}
+
+
 def trace_cost(s, topo, variants: list[str], rounds: int) -> dict:
     """Each Postfix variant run traced and untraced, alternately (the order flips every round,
     so neither always runs on a warmer server): median seconds of each, and the difference per
@@ -119,19 +127,16 @@ def main(argv=None) -> int:
     quiet = lambda *_: None  # noqa: E731
     variants = [v for v in scenario.ids() if scenario.find(v, topo).server in topo.under_test]
     path = results_dir(s) / "bench.json"
-    if args.trace_only:
+    if args.trace_only or args.matrix_only or args.idle_only:
         verify.ensure_running(s, quiet)
         previous = json.loads(path.read_text()) if path.exists() else {}
-        report = {**previous, "trace_cost": trace_cost(s, topo, variants, args.trace_rounds)}
-        return write(path, report)
-    if args.matrix_only:
-        verify.ensure_running(s, quiet)
-        previous = json.loads(path.read_text()) if path.exists() else {}
-        return write(path, {**previous, "matrix": matrix(s, variants)})
-    if args.idle_only:
-        verify.ensure_running(s, quiet)
-        previous = json.loads(path.read_text()) if path.exists() else {}
-        return write(path, {**previous, **idle(s, args.idle_seconds)})
+        if args.trace_only:
+            measured = {"trace_cost": trace_cost(s, topo, variants, args.trace_rounds)}
+        elif args.matrix_only:
+            measured = {"matrix": matrix(s, variants)}
+        else:
+            measured = idle(s, args.idle_seconds)
+        return write(path, {**previous, **measured})
     lifecycle.down(s)
     if args.cold:
         for tag in [images.tag(s, n) for n in images.folders(s)] + [s.base_image]:
@@ -140,6 +145,7 @@ def main(argv=None) -> int:
     report["warm_lab_up_seconds"], up = timed(lifecycle.up, s, quiet)
     s = up.settings  # a named lab's subnets are allocated anew after the down
     topo = topology.load(s)
+    report["bootstrap_ready_seconds"] = bootstrap_ready(s)
     report["memory"] = memory(s)
     report.update(idle(s, args.idle_seconds))
     report["image_sizes_mib"] = image_sizes(s)

@@ -11,7 +11,8 @@ import socket
 
 import pytest
 
-from support import HEALTHY_WITHIN, token, wait_for
+from lab import waiting
+from support import HEALTHY_WITHIN, token
 
 pytestmark = pytest.mark.docker
 
@@ -129,8 +130,8 @@ def test_reload_is_logged(server):
                              r"configuration /etc/postfix$", re.M)
     before = len(reload_line.findall(server.log()))
     assert server.sh("postfix reload")[0] == 0
-    wait_for(lambda: len(reload_line.findall(server.log())) > before,
-             server.log_within, "the reload line", server.log_tail)
+    waiting.until(lambda: len(reload_line.findall(server.log())) > before, server.log_within, what="the reload line",
+                  last=server.log_tail)
 
 
 def test_baseline_copy_matches_the_running_config(server):
@@ -165,9 +166,9 @@ def test_a_killed_daemon_comes_back_and_pop_before_smtp_works_again(server, daem
     ended = f"supervise: {daemon} ended (killed by signal 9); runit starts it again"
     server.log_line(ended)
     assert ended in server.output()
-    wait_for(lambda: pid_of(server, daemon) not in ("", before), 10, f"a new {daemon}")
-    wait_for(lambda: server.sh("sv check rpcbind dracd dovecot")[0] == 0, 15,
-             "every service to answer again", lambda: server.sh("sv status /etc/lab/service/*")[1])
+    waiting.until(lambda: pid_of(server, daemon) not in ("", before), 10, what=f"a new {daemon}")
+    waiting.until(lambda: server.sh("sv check rpcbind dracd dovecot")[0] == 0, 15, what="every service to answer again",
+                  last=lambda: server.sh("sv status /etc/lab/service/*")[1])
     registered = {tuple(line.split()[:3]) for line in server.sh("rpcinfo -p")[1].splitlines()}
     assert {("900101", "1", "udp"), ("900101", "1", "tcp")} <= registered
     assert server.healthcheck() == (0, "")

@@ -9,8 +9,8 @@ import base64
 import docker
 import pytest
 
-from support import (HEALTHY_WITHIN, RunningImage, internal_network, message, started, token,
-                     wait_for)
+from lab import waiting
+from support import HEALTHY_WITHIN, RunningImage, internal_network, message, started, token
 
 pytestmark = pytest.mark.docker
 
@@ -31,7 +31,7 @@ class Server(RunningImage):
         def find():
             messages = ("\n" + self.read(f"/var/mail/{user}")).split("\nFrom ")
             return next((m for m in messages if tok in m), None)
-        return wait_for(find, DELIVERED_WITHIN, f"{tok} in /var/mail/{user}", self.log_tail)
+        return waiting.until(find, DELIVERED_WITHIN, what=f"{tok} in /var/mail/{user}", last=self.log_tail)
 
 
 @pytest.fixture(scope="module")
