@@ -10,7 +10,8 @@ import uuid
 
 import pytest
 
-from lab.actions import classroom, waiting
+from lab import waiting
+from lab.actions import classroom
 from lab.model import settings
 from lab.runtime import classes, engine, images
 
