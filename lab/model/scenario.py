@@ -210,11 +210,6 @@ def find(variant: str, topo: Topology, directory: Path = SCENARIO_DIR) -> Scenar
     return load(path, topo)
 
 
-def load_all(topo: Topology, directory: Path = SCENARIO_DIR) -> list[Scenario]:
-    probes = load_probes(hosts=set(topo.hosts))
-    return [load(directory / f"{i}.yaml", topo, probes) for i in ids(directory)]
-
-
 def check_all(topo: Topology, directory: Path = SCENARIO_DIR) -> tuple[list[Scenario], list[str]]:
     """Every scenario file, checked before anything runs: the ones that load, and for each
     file that does not, its one error line (naming the file and the field). A broken probe

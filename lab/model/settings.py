@@ -45,10 +45,6 @@ class Settings:
     docker_host: str = ""
 
     @property
-    def nets_resolved(self) -> bool:
-        return self.nets_from != "unresolved"
-
-    @property
     def nets_fixed(self) -> bool:
         """Subnets no allocation may change: the default lab's, or both given."""
         return self.nets_from in ("default", "given")

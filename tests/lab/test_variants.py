@@ -35,7 +35,7 @@ def test_variant_matches_its_expectations(running_lab, lab_settings, variant):
     assert not mismatches
     for p in run.probes:  # no NAT, no proxy: the server saw the client's own address
         assert p.client_address_seen == p.client_address, p.probe
-    assert servers.adapter(run.server, lab_settings, TOPO).active_variant() == variant
+    assert servers.active(lab_settings, TOPO, {run.server}) == (variant, run.server)
     if run.server == "postfix":  # "maillog says" is a server's delivery claim, never the lab's own notes
         assert all(p.claim is None for p in run.probes)
 

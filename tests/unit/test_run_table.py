@@ -9,12 +9,12 @@ from pathlib import Path
 
 import pytest
 from rich.cells import cell_len
-from rich.console import Console
 
 from lab.model.outcomes import Outcome
 from lab.model.results import RunResult
 from lab.model import goal
 from lab.views import goal_view, lang, run_table
+from terminal import notes, render
 
 RECORDED = Path(__file__).with_name("recorded") / "results"
 VARIANTS = ("method1", "method2", "sendmail-procmail", "sendmail-procmail-logged")
@@ -32,12 +32,6 @@ def with_trouble(run: RunResult) -> RunResult:
     probes[1] = dataclasses.replace(probes[1], client_address_seen="10.9.9.9", ok=False,
                                     warnings=[f"logged the client as 10.9.9.9, not {probes[1].client_address}"])
     return dataclasses.replace(run, probes=probes)
-
-
-def render(renderable, width: int) -> list[str]:
-    console = Console(record=True, width=width)
-    console.print(renderable)
-    return console.export_text().rstrip("\n").splitlines()
 
 
 def rows(run: RunResult, lines: list[str]) -> dict[str, list[str]]:
@@ -120,8 +114,8 @@ def test_the_quarantine_lesson_stays_visible(variant, width):
 
 
 def test_only_rows_with_something_to_say_get_a_note():
-    assert run_table.details(recorded("method1")) == []
-    assert run_table.details(recorded("sendmail-procmail")) == [
+    assert notes(recorded("method1")) == []
+    assert notes(recorded("sendmail-procmail")) == [
         "* direct-inbound: the mail log says stat=Sent (mailer=local), yet the message is in quarantine:",
         "    sendmail:/var/tmp/filterd-mails"]
 
