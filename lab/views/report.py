@@ -5,7 +5,6 @@ what the runs recorded."""
 
 from __future__ import annotations
 
-import json
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -18,7 +17,7 @@ from lab.model import topology
 from lab.errors import LabError
 from lab.views import teach_report
 from lab.views.run_table import lies, said, short_fate
-from lab.views.trace_view import OLD_RUN, groups
+from lab.views.trace_view import groups
 from lab.model.results import RunResult, results_dir
 
 BOX_W, BOX_H, GAP = 180, 44, 16
@@ -56,13 +55,10 @@ def load_runs(s: settings.Settings) -> list[RunResult]:
     for path in sorted(results_dir(s).glob("*.json")):
         if path.stem == "bench":
             continue
-        try:
-            run = RunResult.from_dict(json.loads(path.read_text()))
-        except (json.JSONDecodeError, TypeError, KeyError) as exc:
-            raise LabError(f"{path}: not a lab result of schema {results.SCHEMA} ({exc})") from None
+        run = results.read(path)
         if run.lab.get("name") != s.name:
             raise LabError(f"{path}: a run of lab {run.lab.get('name')!r} in lab {s.name!r}'s results")
-        runs.append(teach_report.complete(run))  # a goal verdict and Japanese texts for older runs
+        runs.append(run)
     return sorted(runs, key=lambda r: order.get(r.variant, len(order)))
 
 
@@ -72,7 +68,7 @@ def render(runs: list[RunResult], topo: topology.Topology, language: str | None 
     env.filters.update(short_fate=short_fate, said=said, lies=lies, trace_groups=groups)
     lab = runs[0].lab.get("name", "") if runs else ""
     return env.get_template("report.html.j2").render(
-        runs=runs, topo=topo, svg=topology_svg(topo), lab=lab, old_run=OLD_RUN,
+        runs=runs, topo=topo, svg=topology_svg(topo), lab=lab,
         generated=datetime.now(timezone.utc).isoformat(timespec="seconds"),
         **teach_report.context(runs, language),  # the goal's colours, the matrix, LAB_LANG
     )

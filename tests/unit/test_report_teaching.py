@@ -5,9 +5,9 @@ the legend, the findings outside the goal, the Japanese page, the prediction she
 import json
 from pathlib import Path
 
-from factories import probe, run
+from factories import older_document, probe, run
 
-from lab.model import scenario, settings, topology
+from lab.model import goal, scenario, settings, topology
 from lab.model.results import RunResult
 from lab.views import report, teach_report
 
@@ -25,6 +25,7 @@ def test_cells_are_coloured_by_the_goal_and_marked_where_they_differ_from_the_ex
     assert rows["direct-inbound"][0].css == "goal-met" and rows["direct-inbound"][1].css == "goal-broken"
     assert rows["relay-from-trusted"][0].css == "goal-outside" and rows["relay-from-trusted"][0].mark == "·"
     wrong = run(probe("direct-inbound", "rejected", "delivered"))
+    goal.judge_run(wrong)  # as every run is, when it is made (verify) or read (migrated)
     assert teach_report.matrix([wrong])[1]["direct-inbound"][0].css == "goal-broken differs"
     html = report.render(runs, TOPO, "en")
     assert '<td class="goal-broken" title="expected: delivered' in html
@@ -35,7 +36,7 @@ def test_cells_are_coloured_by_the_goal_and_marked_where_they_differ_from_the_ex
 
 
 def test_runs_recorded_before_the_goal_get_it_and_their_japanese_lesson():
-    old = run(probe("direct-inbound", "rejected", "delivered"))  # no goal, no lesson_ja
+    old = RunResult.from_dict(older_document(run(probe("direct-inbound", "rejected", "delivered"))))
     html = report.render([old], TOPO, "ja")
     assert old.goal["broken"] == ["direct-inbound"] and old.lesson_ja.startswith("メモの主張は")
     assert '<html lang="ja">' in html and "全バリアント一覧" in html and "教訓" in html
