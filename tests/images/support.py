@@ -11,6 +11,7 @@ deadline and fails naming what it waited for, with the state that explains the t
 tail, the container's output) as its last seen.
 """
 
+import base64
 import os
 import smtplib
 import time
@@ -44,6 +45,12 @@ def build_image(name):
     if name != images.SHARED:
         images.build_one(s, images.SHARED)
     return images.build_one(s, name).image
+
+
+def auth_plain(smtp, user, password):
+    """(code, text) of AUTH PLAIN with an initial response."""
+    blob = base64.b64encode(f"\0{user}\0{password}".encode()).decode()
+    return smtp.docmd("AUTH", f"PLAIN {blob}")
 
 
 def token():

@@ -1,4 +1,5 @@
-"""The postfix image on its own: Postfix + Cyrus SASL + Dovecot POP3, baseline config.
+"""The postfix image on its own: Postfix + Cyrus SASL + Dovecot POP3, baseline config
+(what it offers a client alike with Sendmail: test_mail_servers.py).
 
 One container on an internal testcontainers network; the test process speaks SMTP and
 POP3 to the container's address on that network and reads its logs with `docker exec`.
@@ -6,13 +7,12 @@ POP3 to the container's address on that network and reads its logs with `docker 
 
 import poplib
 import re
-import smtplib
 import socket
 
 import pytest
 
 from lab import waiting
-from support import HEALTHY_WITHIN, token
+from support import token
 
 pytestmark = pytest.mark.docker
 
@@ -22,42 +22,6 @@ FQDN = "postfix.lab.example"
 @pytest.fixture(scope="module")
 def server(postfix_alone):
     return postfix_alone
-
-
-def test_container_becomes_healthy(server):
-    assert server.health() == "healthy"
-    assert server.healthy_after < HEALTHY_WITHIN
-
-
-def test_banner_names_the_host(server):
-    code, banner = server.banner()
-    assert code == 220
-    assert banner.decode().startswith(f"{FQDN} ESMTP Postfix")
-
-
-def test_ehlo_offers_auth_plain_without_tls(server):
-    with server.smtp() as smtp:
-        smtp.ehlo()
-        assert "starttls" not in smtp.esmtp_features
-        assert "PLAIN" in smtp.esmtp_features["auth"].split()
-        assert "LOGIN" in smtp.esmtp_features["auth"].split()
-
-
-def test_auth_plain_accepts_the_right_password(server):
-    with server.smtp() as smtp:
-        smtp.ehlo()
-        smtp.user, smtp.password = "alice", "wonderland"
-        code, _ = smtp.auth("PLAIN", smtp.auth_plain)
-        assert code == 235
-
-
-def test_auth_plain_refuses_a_wrong_password(server):
-    with server.smtp() as smtp:
-        smtp.ehlo()
-        smtp.user, smtp.password = "alice", "not-wonderland"
-        with pytest.raises(smtplib.SMTPAuthenticationError) as refused:
-            smtp.auth("PLAIN", smtp.auth_plain)
-        assert refused.value.smtp_code == 535
 
 
 def test_unauthenticated_mail_to_a_local_user_is_delivered_to_maildir(server):
