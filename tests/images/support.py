@@ -14,7 +14,6 @@ tail, the container's output) as its last seen.
 import base64
 import os
 import smtplib
-import time
 import uuid
 from contextlib import contextmanager
 from pathlib import Path
@@ -77,8 +76,6 @@ class RunningImage:
         self.wrapped = container.get_wrapped_container()
         self.wrapped.reload()
         self.ip = self.wrapped.attrs["NetworkSettings"]["Networks"][network.name]["IPAddress"]
-        self.started = time.monotonic()
-        self.healthy_after = None  # seconds from start to healthy, set by wait_healthy()
 
     def health(self):
         """healthy when the image's own check passes now, else "failing" - or the container's
@@ -100,10 +97,10 @@ class RunningImage:
         return self.wrapped.logs().decode(errors="replace")
 
     def wait_healthy(self, timeout=HEALTHY_WITHIN):
-        """Wait until the healthcheck has decided, then require healthy."""
+        """Wait until the healthcheck has decided (within `timeout`, or fail saying so), then
+        require healthy."""
         waiting.until(lambda: self.health() != "failing", timeout, what="the container to become healthy",
                       last=self.output)
-        self.healthy_after = time.monotonic() - self.started
         assert self.health() == "healthy", self.output()
 
     def exec(self, *argv):
