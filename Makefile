@@ -53,8 +53,8 @@ test: bootstrap $(STAMP) ## the whole suite: unit, image, lab and browser tests,
 	$(LAB) build
 	$(PY) -m pytest -n $(TEST_JOBS) --dist loadgroup
 
-test-unit: $(STAMP) ## only the fast tests that need no Docker
-	$(PY) -m pytest -m 'not docker'
+test-unit: $(STAMP) ## only the fast tests: no Docker, no browser (make test runs them all)
+	$(PY) -m pytest -m 'not docker and not browser'
 
 list: $(STAMP) ## every variant with its title
 	$(LAB) list

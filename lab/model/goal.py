@@ -155,10 +155,3 @@ def judge_run(run, goal: Goal | None = None) -> GoalVerdict:
     broken = [p.probe for p in run.probes if p.goal_met is False]
     run.goal = GoalVerdict(goal.id, not broken, broken, [p.probe for p in run.probes if p.goal_met is None])
     return run.goal
-
-
-def ensure(run, goal: Goal | None = None):
-    """A run recorded before runs carried a goal verdict gets one (from its outcomes)."""
-    if not run.goal:
-        judge_run(run, goal)
-    return run
