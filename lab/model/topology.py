@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
+from typing import Any
 
 import yaml
 
@@ -15,8 +16,9 @@ from lab.model.settings import Settings
 _VAR = re.compile(r"\$\{(?P<name>[A-Za-z_][A-Za-z0-9_]*)(?::?-(?P<default>[^}]*))?\}")
 
 
-def interpolate(value, env: dict[str, str]):
-    """Resolve ${VAR} and ${VAR:-default} the way compose does, in every string."""
+def interpolate(value: Any, env: dict[str, str]) -> Any:
+    """Resolve ${VAR} and ${VAR:-default} the way compose does, in every string of a YAML
+    document (any value read from YAML)."""
     if isinstance(value, str):
         return _VAR.sub(lambda m: env.get(m["name"]) or (m["default"] or ""), value)
     if isinstance(value, dict):
