@@ -146,7 +146,12 @@ def load(settings: Settings) -> Topology:
     hosts = {}
     for name, service in doc["services"].items():
         fqdn = ".".join(p for p in (service.get("hostname", name), service.get("domainname")) if p)
-        addresses = {net: (cfg or {}).get("ipv4_address") for net, cfg in service.get("networks", {}).items()}
+        addresses: dict[str, str] = {}
+        for net, cfg in service.get("networks", {}).items():
+            address = (cfg or {}).get("ipv4_address")
+            if not address:
+                raise LabError(f"{path}: services.{name}.networks.{net}: give its ipv4_address (every host's address is fixed)")
+            addresses[net] = address
         hosts[name] = Host(name=name, fqdn=fqdn, role=roles.get(name, ""), addresses=addresses,
                            logs=tuple(str(logs.get(name) or "").split()))
     networks = {
