@@ -57,7 +57,7 @@ def sessions(lines: list[str]) -> list[Session]:
 
 def queue_ids_for(lines: list[str], token: str) -> list[str]:
     """Queue ids of messages whose msgid carries the token (the probe puts it there)."""
-    return [qid for _, qid, text, _ in parsed(lines) if (m := MSGID.match(text)) and token in m["msgid"]]
+    return [qid for _, qid, text, _ in parsed(lines) if qid and (m := MSGID.match(text)) and token in m["msgid"]]
 
 
 def probe_session(lines: list[str], token: str, client_address: str | None = None) -> Session | None:
