@@ -7,6 +7,9 @@ import json
 import shlex
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
+
+from docker.models.containers import Container
 
 from lab.runtime import agent, engine
 from lab.model import topology
@@ -17,7 +20,7 @@ MAIL_LOG = "/var/log/mail.log"  # where every MTA of the lab logs (the images sa
 PROBE_SOURCE = Path(__file__).parents[1] / "incontainer" / "probe.py"  # lab/incontainer/probe.py: compose mounts it as lab-probe
 
 
-def container(settings: Settings, host: str):
+def container(settings: Settings, host: str) -> Container:
     """The running container of a lab host (raises LabError if it is not running)."""
     topology.load(settings).host(host)  # unknown names get the list of known ones
     found = engine.service_container(settings.name, host)
@@ -42,7 +45,7 @@ def run(settings: Settings, host: str, argv: list[str] | str, user: str = "root"
     return ExecResult(*agent.exec_once(container(settings, host), command, user))
 
 
-def probe(settings: Settings, host: str, **options) -> dict:
+def probe(settings: Settings, host: str, **options: str | int | bool | None) -> dict[str, Any]:
     """Run lab/incontainer/probe.py inside `host` (fed on stdin, so any host with python3 can run it)
     and return its JSON transcript. Options are the probe's flags: server=..., to=..."""
     flags = []

@@ -129,7 +129,7 @@ def state_dir() -> Path:
 
 
 @contextmanager
-def locked():
+def locked() -> Iterator[None]:
     """One allocation at a time on this machine (for this user): allocate, then create."""
     folder = state_dir()
     folder.mkdir(parents=True, exist_ok=True)
