@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import json
 import shlex
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -36,7 +37,7 @@ class ExecResult:
     output: str
 
 
-def run(settings: Settings, host: str, argv: list[str] | str, user: str = "root") -> ExecResult:
+def run(settings: Settings, host: str, argv: Sequence[str] | str, user: str = "root") -> ExecResult:
     """Run a command in a lab host; a string is run with sh -c."""
     if user == "root":  # through the host's agent (lab/runtime/agent.py): no docker exec each time
         code, output = agent.run((engine.host(), settings.name, host), lambda: container(settings, host), argv)
