@@ -17,7 +17,7 @@ from lab.runtime import hostexec, lifecycle, subnets
 from lab.verify.probe_run import run_probe, trace_peers
 
 
-def ensure_running(settings: Settings, say=print) -> Settings:
+def ensure_running(settings: Settings, say: Callable[[str], None] = print) -> Settings:
     """Every host up and healthy, healed if need be - except that a server under test which
     runs but does not serve is left to apply(), which restarts it (its last variant broke it).
     Returns the settings as the lab runs (a lab started here gets its subnets now)."""
@@ -51,7 +51,7 @@ def lanes(probes: list[Probe], server_name: str) -> list[list[Probe]]:
     return list(by_source.values())
 
 
-def run_variant(variant: str | Scenario, settings: Settings | None = None, say=print, only: str | None = None,
+def run_variant(variant: str | Scenario, settings: Settings | None = None, say: Callable[[str], None] = print, only: str | None = None,
                 on_probe: Callable[[str, int, int], None] | None = None, trace: bool = True,
                 reset: bool = True, ensured: bool = False, basis: Basis = Basis.EXPECTED) -> results.RunResult:
     """`variant`: an id, a scenario file's path, or a Scenario already loaded (e.g. a student's
@@ -100,7 +100,7 @@ def run_variant(variant: str | Scenario, settings: Settings | None = None, say=p
     return verdict.decide(run, basis)  # every row, and the other question: the note's goal
 
 
-def apply_variant(variant: str, settings: Settings | None = None, say=print) -> str:
+def apply_variant(variant: str, settings: Settings | None = None, say: Callable[[str], None] = print) -> str:
     settings = subnets.resolve(settings) if settings else subnets.current()
     scenario.find(variant, topology.load(settings))
     settings = ensure_running(settings, say)
@@ -111,7 +111,9 @@ def apply_variant(variant: str, settings: Settings | None = None, say=print) -> 
     return chosen.id
 
 
-def run_all(variants: list[str], settings: Settings, say=print, on_probe_for=None, on_done=None,
+def run_all(variants: list[str], settings: Settings, say: Callable[[str], None] = print,
+            on_probe_for: Callable[[str], Callable[[str, int, int], None] | None] | None = None,
+            on_done: Callable[[results.RunResult], None] | None = None,
             server_of: dict[str, str] | None = None) -> list[results.RunResult]:
     """Several variants: one stream per server under test, side by side (they are different
     servers; the relay and the sink are shared, so they are reset once, before both start,
