@@ -5,6 +5,7 @@ probe ids, outcomes, restriction names, commands - stay as they are in both."""
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 
 JA = {
     # the run table's columns
@@ -39,7 +40,7 @@ EN = {"goal:yes": "yes", "goal:NO": "NO", "goal:-": "-", "transcripts": "SMTP tr
                 "(lab/model/goal.yaml): two different questions."}
 
 
-def current(env=None) -> str:
+def current(env: Mapping[str, str] | None = None) -> str:
     """"ja" when LAB_LANG starts with ja, else "en"."""
     value = (os.environ if env is None else env).get("LAB_LANG", "")
     return "ja" if value.lower().startswith("ja") else "en"

@@ -67,7 +67,7 @@ def matrix(runs: list[RunResult]) -> tuple[list[str], dict[str, list[Cell | None
     for run in runs:
         complete(run)
         probes += [p.probe for p in run.probes if p.probe not in probes]
-    rows = {}
+    rows: dict[str, list[Cell | None]] = {}
     for probe in probes:
         rows[probe] = []
         for run in runs:
@@ -100,7 +100,7 @@ def broken(run: RunResult, language: str) -> list[tuple[str, str, str, str]]:
     out = []
     for p in run.probes:
         clause = g.clause(p.probe)
-        if p.goal_met is False and clause is not None:
+        if p.goal_met is False and clause is not None and clause.meets is not None:
             out.append((p.probe, str(p.actual), wanted(clause.meets, language),
                         clause.why_ja if language == "ja" else clause.why))
     return out
