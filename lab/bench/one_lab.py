@@ -23,10 +23,11 @@ import statistics
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import Any, ParamSpec, TypeVar
 
 from lab.bench import record as bench_record
 from lab.runtime import agent, cost
@@ -45,6 +46,8 @@ from lab.model.results import results_dir
 
 # the full matrix as measured before the agent and the 3 s drac expiry (lab/bench/before.json)
 BEFORE = Path(__file__).with_name("before.json")
+P = ParamSpec("P")
+T = TypeVar("T")
 UNITS = {"B": 1, "KiB": 1024, "MiB": 1024**2, "GiB": 1024**3, "kB": 1000, "MB": 1000**2, "GB": 1000**3}
 
 
@@ -53,7 +56,7 @@ def _bytes(text: str) -> float:
     return float(m[1]) * UNITS.get(m[2], 1) if m else 0.0
 
 
-def memory(s) -> dict:
+def memory(s: settings.Settings) -> dict[str, Any]:
     names = [c.name for c in engine.project_containers(s.name, all=False)]
     out = subprocess.run(["docker", "stats", "--no-stream", "--format", "{{.Name}} {{.MemUsage}}", *names],
                          capture_output=True, text=True, check=True).stdout
@@ -61,7 +64,7 @@ def memory(s) -> dict:
     return {"total_mib": round(sum(per.values()), 1), "per_container_mib": per}
 
 
-def image_sizes(s) -> dict:
+def image_sizes(s: settings.Settings) -> dict[str, float]:
     sizes = {}
     for name in images.folders(s):
         tag = images.tag(s, name)
@@ -70,19 +73,19 @@ def image_sizes(s) -> dict:
     return sizes
 
 
-def idle(s, seconds: float) -> dict:
+def idle(s: settings.Settings, seconds: float) -> dict[str, Any]:
     """The lab's CPU while nobody uses it (lab.runtime.cost), in percent of one core."""
     found = cost.idle_cpu(s.name, seconds)
     return {"idle_cpu_percent_of_one_core": found["idle_cpu_percent_of_one_core"], "idle_cpu": found}
 
 
-def timed(fn, *args, **kwargs):
+def timed(fn: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> tuple[float, T]:
     start = time.monotonic()
     value = fn(*args, **kwargs)
     return round(time.monotonic() - start, 2), value
 
 
-def trace_cost(s, topo, variants: list[str], rounds: int) -> dict:
+def trace_cost(s: settings.Settings, topo: topology.Topology, variants: list[str], rounds: int) -> dict[str, Any]:
     """Each Postfix variant run traced and untraced, alternately (the order flips every round,
     so neither always runs on a warmer server): median seconds of each, and the difference per
     variant and per probe. Each probe's own seconds include reading its trace."""
@@ -100,14 +103,15 @@ def trace_cost(s, topo, variants: list[str], rounds: int) -> dict:
         per[variant] = {"probes": probes, "traced_seconds": median["traced"][0], "untraced_seconds": median["untraced"][0],
                         "per_probe_ms": round(1000 * (median["traced"][1] - median["untraced"][1]) / probes, 1),
                         "all": seen}
-    traced = sum(v["traced_seconds"] for v in per.values())
-    untraced = sum(v["untraced_seconds"] for v in per.values())
-    return {"rounds": rounds, "variants": per, "traced_seconds": round(traced, 2), "untraced_seconds": round(untraced, 2),
-            "percent": round(100 * (traced - untraced) / untraced, 1) if untraced else None,
+    all_traced = sum(v["traced_seconds"] for v in per.values())
+    all_untraced = sum(v["untraced_seconds"] for v in per.values())
+    return {"rounds": rounds, "variants": per, "traced_seconds": round(all_traced, 2),
+            "untraced_seconds": round(all_untraced, 2),
+            "percent": round(100 * (all_traced - all_untraced) / all_untraced, 1) if all_untraced else None,
             "per_probe_ms_median": statistics.median(v["per_probe_ms"] for v in per.values()) if per else None}
 
 
-def main(argv=None) -> int:
+def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog=".venv/bin/python -m lab.bench", description=__doc__.splitlines()[0])
     parser.add_argument("--cold", action="store_true", help="remove the images first and time the cold build")
     parser.add_argument("--probes", type=int, default=5, help="how many times to time one probe")
@@ -127,7 +131,7 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
     s = subnets.current()
     topo = topology.load(s)
-    report = {"schema": 1, "lab": s.name, "started": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+    report: dict[str, Any] = {"schema": 1, "lab": s.name, "started": datetime.now(timezone.utc).isoformat(timespec="seconds"),
               "machine": {"cpus": os.cpu_count(), "python": platform.python_version(),
                           "load_before": list(os.getloadavg())}}
     quiet = lambda *_: None  # noqa: E731
@@ -195,7 +199,7 @@ def exec_mode(way: str) -> Iterator[None]:
             os.environ["LAB_EXEC"] = saved
 
 
-def commands(s: settings.Settings, rounds: int, samples: int = 20) -> dict:
+def commands(s: settings.Settings, rounds: int, samples: int = 20) -> dict[str, Any]:
     """What a person waits for: `make verify` (the lab's verify command, every variant, as its
     own process, the lab already up) `rounds` times, and one command in a lab host through the
     agent and as a docker exec (the median of `samples`, in ms)."""
@@ -218,7 +222,7 @@ def commands(s: settings.Settings, rounds: int, samples: int = 20) -> dict:
     return {"verify_seconds": verify_seconds, "verify_ok": ok, "command_ms": per_command, "load_before": load}
 
 
-def matrix(s, variants: list[str]) -> dict:
+def matrix(s: settings.Settings, variants: list[str]) -> dict[str, Any]:
     """The whole matrix as `make verify` runs it (run_all: a stream per server under test,
     probes in lanes), per variant and in all, through the agent and with one docker exec per
     command (LAB_EXEC=docker-exec: how every command ran before the agent), beside the
@@ -233,7 +237,7 @@ def matrix(s, variants: list[str]) -> dict:
     return {"after": measured["agent"], "docker_exec": measured["docker-exec"], "before": before}
 
 
-def write(path, report: dict, pop_variants: set[str] | None = None) -> int:
+def write(path: Path, report: dict[str, Any], pop_variants: set[str] | None = None) -> int:
     """bench.json per lab, beside its runs: the numbers are this lab's. With pop_variants (--record),
     the figures the docs state into docs/bench.json too."""
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -73,7 +73,7 @@ def measure(cls: str, n: int, up_jobs: int, verify_jobs: int, idle_seconds: floa
     return report
 
 
-def main(argv=None) -> int:
+def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog=".venv/bin/python -m lab.bench_class", description=__doc__.splitlines()[0])
     parser.add_argument("--students", default="10")
     parser.add_argument("--class", dest="cls", default="bench")
