@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import Enum
+from typing import Any
 
 
 class StepResult(str, Enum):
@@ -30,5 +31,5 @@ class TraceStep:
     detail: str = ""  # what the server logged for this step: lookups and their values, the reply
 
     @classmethod
-    def from_dict(cls, data: dict) -> "TraceStep":
+    def from_dict(cls, data: dict[str, Any]) -> "TraceStep":
         return cls(data["list"], data["restriction"], StepResult(data["result"]), data.get("detail", ""))
