@@ -67,7 +67,7 @@ def cpu_seconds(pids: list[str]) -> float:
     return sum((_stat(pid) or ("", 0.0))[1] for pid in pids)
 
 
-def _stats(containers: list[Container]) -> dict[str, dict]:
+def _stats(containers: list[Container]) -> dict[str, dict[str, Any]]:
     """One quick read of each container's counters (a few at a time: a class has hundreds);
     a container removed meanwhile (its lab went down) is left out."""
     def read(c: Container) -> dict[str, Any] | None:
@@ -143,7 +143,7 @@ def check_cost(containers: list[Container], shims: list[str], rounds: int = 3) -
     return max(0.0, (after - before) / (rounds * len(containers)))
 
 
-def idle_cpu(projects: str | list[str], seconds: float = 60.0) -> dict:
+def idle_cpu(projects: str | list[str], seconds: float = 60.0) -> dict[str, Any]:
     """The labs' CPU over `seconds` while nobody uses them, in percent of one core (all of
     them together; per_lab_percent: divided by their number). Docker's own health checks
     come every few minutes, so a window of a minute holds all or none of them: their cost
