@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import Any
 
 from jinja2 import Environment, PackageLoader
 
@@ -14,7 +15,7 @@ from lab.model.results import RunResult
 from lab.views.report import load_runs
 
 
-def grid(labs: dict[str, list[RunResult]]) -> list[dict]:
+def grid(labs: dict[str, list[RunResult]]) -> list[dict[str, Any]]:
     """Per variant (scenario order, then any other): its probes, and per lab its run or None.
     labs: lab name -> that lab's latest runs."""
     order = {v: i for i, v in enumerate(scenario.ids())}

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import Any
 
 import yaml
 from jinja2 import Environment, PackageLoader
@@ -106,7 +107,7 @@ def broken(run: RunResult, language: str) -> list[tuple[str, str, str, str]]:
     return out
 
 
-def context(runs: list[RunResult], language: str | None = None) -> dict:
+def context(runs: list[RunResult], language: str | None = None) -> dict[str, Any]:
     """The template's teaching variables."""
     language = language or langs.current()
     for run in runs:
