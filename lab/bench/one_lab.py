@@ -91,9 +91,9 @@ def trace_cost(s: settings.Settings, topo: topology.Topology, variants: list[str
     variant and per probe. Each probe's own seconds include reading its trace."""
     quiet = lambda *_: None  # noqa: E731
     postfix = [v for v in variants if topo.mta(scenario.find(v, topo).server) == "postfix"]
-    per: dict[str, dict] = {}
+    per: dict[str, dict[str, Any]] = {}
     for variant in postfix:
-        seen: dict[str, list] = {"traced": [], "untraced": []}
+        seen: dict[str, list[tuple[float, float]]] = {"traced": [], "untraced": []}
         for n in range(rounds):
             for traced in ((True, False) if n % 2 == 0 else (False, True)):
                 seconds, run = timed(verify.run_variant, variant, s, quiet, trace=traced)
