@@ -87,16 +87,16 @@ class Machine:
 
 @dataclass(frozen=True)
 class Step:
-    kind: str                # "run": must succeed; "start": run unless the engine answers;
-    argv: tuple = ()         # "spawn": start in the background unless it answers; "wait": for it
-    log: str | None = None   # for "wait": the engine's log to show when it does not answer
+    kind: str                   # "run": must succeed; "start": run unless the engine answers;
+    argv: tuple[str, ...] = ()  # "spawn": start in the background unless it answers; "wait": for it
+    log: str | None = None      # for "wait": the engine's log to show when it does not answer
 
 
 @dataclass(frozen=True)
 class Plan:
-    say: str = ""            # the one line announcing the steps ("" when there is nothing to do)
-    steps: tuple = ()
-    error: str = ""          # one line: why we stop, and the command to run
+    say: str = ""                # the one line announcing the steps ("" when there is nothing to do)
+    steps: tuple[Step, ...] = ()
+    error: str = ""              # one line: why we stop, and the command to run
 
 
 def _missing(m: Machine, venv_only: bool) -> list[str]:
@@ -114,7 +114,7 @@ def _missing(m: Machine, venv_only: bool) -> list[str]:
     return [p for p in WHY if p in need]
 
 
-def _starting(m: Machine, su: tuple) -> tuple[str, tuple, str]:
+def _starting(m: Machine, su: tuple[str, ...]) -> tuple[str, tuple[Step, ...], str]:
     """How to start the engine here: what to say, the steps, the command for a person."""
     sudo = "sudo " if su else ""
     if m.systemd:
