@@ -9,7 +9,7 @@ LAB := $(PY) -m lab
 VARIANTS := $(sort $(basename $(notdir $(wildcard scenarios/*.yaml))))
 export TESTCONTAINERS_RYUK_DISABLED := true
 
-.PHONY: help bootstrap venv build lab-up lab-down status test test-unit typecheck clean verify list report bench bench-cold publish \
+.PHONY: help bootstrap venv build lab-up lab-down status test test-unit typecheck clean verify list report bench bench-cold publish audit audit-all \
         class-up class-status class-verify class-report class-down bench-class \
         $(addprefix verify-,$(VARIANTS)) $(addprefix apply-,$(VARIANTS)) $(addprefix show-,$(VARIANTS)) \
         $(addprefix quiz-,$(VARIANTS)) $(addprefix predict-,$(VARIANTS)) $(addprefix grade-,$(VARIANTS)) try diff
@@ -62,14 +62,22 @@ test-unit: $(STAMP) ## only the fast tests that need no Docker
 list: $(STAMP) ## every variant with its title
 	$(LAB) list
 
-verify: bootstrap $(STAMP) ## run every variant: apply, probe, print the tables, save results/<lab>/ (exit 0 only if all match; WIDE=1: every column)
-	$(LAB) verify $(if $(WIDE),--wide)
+VERIFY_FLAGS = $(if $(WIDE),--wide) $(if $(AUDIT),--audit)
+
+verify: bootstrap $(STAMP) ## run every variant: apply, probe, print the tables, save results/<lab>/ (exit 0 only if all match; WIDE=1: every column; AUDIT=1: nmap's audit too)
+	$(LAB) verify $(VERIFY_FLAGS)
 
 $(addprefix verify-,$(VARIANTS)): verify-%: bootstrap $(STAMP)
-	$(LAB) verify $* $(if $(WIDE),--wide)
+	$(LAB) verify $* $(VERIFY_FLAGS)
 
-verify-%: $(STAMP) ## verify-<variant>: apply one variant and run its probes (e.g. make verify-method1; WIDE=1: every column)
-	@$(LAB) verify $* $(if $(WIDE),--wide)
+verify-%: $(STAMP) ## verify-<variant>: apply one variant and run its probes (e.g. make verify-method1; WIDE=1: every column; AUDIT=1: nmap's audit too)
+	@$(LAB) verify $* $(VERIFY_FLAGS)
+
+audit: bootstrap $(STAMP) ## nmap's smtp-open-relay against what is applied now, beside the lab's rows (exit 0 agree closed, 1 relay, 2 disagreement)
+	@$(LAB) audit
+
+audit-all: bootstrap $(STAMP) ## every variant: apply, probe, audit with nmap; one line at the end (results/<lab>/ as make verify)
+	@$(LAB) audit --all
 
 $(addprefix apply-,$(VARIANTS)): apply-%: bootstrap $(STAMP)
 	$(LAB) apply $*

@@ -8,9 +8,10 @@ restriction trace costs (each Postfix variant run traced and untraced, in turns)
 (minutes). The whole matrix as `make verify` runs it, through the command agent and with
 one docker exec per command, beside the figures from before (lab/bench/before.json). The
 commands as a person runs them: `make verify` (a few rounds) and one command in a lab host,
-through the agent and as a docker exec. With --trace-only, --idle-only, --matrix-only or
---commands-only, only that, on the lab as it runs (no down, no up). With --record, the
-figures the docs state go to docs/bench.json as well (lab/bench/record.py)."""
+through the agent and as a docker exec. The audit: one `make audit` (closed and open) and
+`make audit-all`. With --trace-only, --idle-only, --matrix-only, --commands-only or
+--audit-only, only that, on the lab as it runs (no down, no up). With --record, the figures
+the docs state go to docs/bench.json as well (lab/bench/record.py)."""
 
 from __future__ import annotations
 
@@ -22,6 +23,7 @@ import re
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -40,6 +42,8 @@ from lab.model import scenario
 from lab import servers
 from lab.model import settings
 from lab.model import topology
+from lab.teach import tryout
+from lab.verify import audit as audits
 from lab.verify import variant as verify
 from lab.verify.probe_run import run_probe
 from lab.model.results import results_dir
@@ -112,7 +116,7 @@ def trace_cost(s: settings.Settings, topo: topology.Topology, variants: list[str
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog=".venv/bin/python -m lab.bench", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog=".venv/bin/python -m lab.bench.one_lab", description=__doc__.splitlines()[0])
     parser.add_argument("--cold", action="store_true", help="remove the images first and time the cold build")
     parser.add_argument("--probes", type=int, default=5, help="how many times to time one probe")
     parser.add_argument("--trace-rounds", type=int, default=2, help="runs of each Postfix variant traced and untraced")
@@ -127,6 +131,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--verify-rounds", type=int, default=3, help="how many times to time `make verify`")
     parser.add_argument("--record", action="store_true", help="also write the figures the docs state to "
                         "docs/bench.json (make bench RECORD=1)")
+    parser.add_argument("--audit-only", action="store_true", help="only the audit's times (one audit, audit-all), "
+                        "on the running lab (kept in bench.json beside the numbers of the last full run)")
     parser.add_argument("--idle-seconds", type=float, default=60.0, help="the idle CPU's window")
     args = parser.parse_args(argv)
     s = subnets.current()
@@ -153,6 +159,10 @@ def main(argv: list[str] | None = None) -> int:
         verify.ensure_running(s, quiet)
         previous = json.loads(path.read_text()) if path.exists() else {}
         return save({**previous, "commands": commands(s, args.verify_rounds)})
+    if args.audit_only:
+        verify.ensure_running(s, quiet)
+        previous = json.loads(path.read_text()) if path.exists() else {}
+        return save({**previous, "audit": audit_times(s, topo, variants)})
     if args.idle_only:
         verify.ensure_running(s, quiet)
         previous = json.loads(path.read_text()) if path.exists() else {}
@@ -182,6 +192,7 @@ def main(argv: list[str] | None = None) -> int:
     report["matrix"] = matrix(s, variants)
     report["trace_cost"] = trace_cost(s, topo, variants, args.trace_rounds)
     report["commands"] = commands(s, args.verify_rounds)
+    report["audit"] = audit_times(s, topo, variants)
     return save(report)
 
 
@@ -220,6 +231,28 @@ def commands(s: settings.Settings, rounds: int, samples: int = 20) -> dict[str, 
                 each.append(1000 * (time.perf_counter() - start))
             per_command[way] = round(statistics.median(each), 1)
     return {"verify_seconds": verify_seconds, "verify_ok": ok, "command_ms": per_command, "load_before": load}
+
+
+def audit_times(s: settings.Settings, topo: topology.Topology, variants: list[str]) -> dict[str, Any]:
+    """`make audit` on what is applied: a closed Postfix and Sendmail variant, and one's own
+    open configuration (every trick nmap claims sent again and looked for in the sink); then
+    `make audit-all` (every variant applied, probed and audited, two streams as make verify)."""
+    quiet = lambda *_: None  # noqa: E731
+    one = {}
+    for variant in ("method1", "sendmail-procmail"):
+        verify.apply_variant(variant, s, quiet)
+        seconds, (_, found) = timed(audits.audit_applied, s)
+        one[variant] = {"seconds": seconds, "verdict": str(found.verdict)}
+    with tempfile.TemporaryDirectory() as folder:
+        open_cf = Path(folder) / "open.cf"
+        open_cf.write_text("mynetworks = 0.0.0.0/0\n")
+        tried = verify.run_variant(tryout.scenario(open_cf, "postfix", topo), s, quiet, audit=True).audit or {}
+        one["open-mynetworks"] = {"seconds": tried.get("seconds"), "verdict": tried.get("verdict"),
+                                  "relayed": len(tried.get("relayed", []))}
+    seconds, runs = timed(verify.run_all, variants, s, quiet, audit=True)
+    return {"one_audit_seconds": one, "audit_all_seconds": seconds,
+            "audit_all_agree": all(r.audit and r.audit["agrees"] for r in runs),
+            "audit_per_variant_seconds": {r.variant: (r.audit or {}).get("seconds") for r in runs}}
 
 
 def matrix(s: settings.Settings, variants: list[str]) -> dict[str, Any]:

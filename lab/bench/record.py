@@ -1,6 +1,6 @@
 """docs/bench.json: the times the documentation states, as `make bench` measured them.
 
-`make bench RECORD=1` (`python -m lab.bench --record`) writes the figures of its run here,
+`make bench RECORD=1` (`python -m lab.bench.one_lab --record`) writes the figures of its run here,
 rounded as the docs print them, each with when and on what it was measured; a figure the
 run did not measure (e.g. `--commands-only`) keeps its earlier value. README.md and
 docs/*.md print these figures and no others (tests/unit/test_stated_times.py), so after a

@@ -6,10 +6,10 @@ from __future__ import annotations
 
 import argparse
 
-from lab.cli import hosts, running, teach, variants
+from lab.cli import audit, hosts, running, teach, variants
 from lab.errors import exit_status
 
-GROUPS = (running, variants, hosts, teach)
+GROUPS = (running, variants, hosts, teach, audit)
 
 
 def parser() -> argparse.ArgumentParser:

@@ -59,6 +59,8 @@ def cmd_verify(args: argparse.Namespace) -> int:
     from lab.verify import variant as verify
     from lab.views import progress
     from lab.views import goal_view
+    from lab.model.audit import Audit
+    from lab.views import audit_view
     from lab.views.run_table import hint, notes_view, overall, summary, table
 
     start = time.monotonic()
@@ -89,6 +91,9 @@ def cmd_verify(args: argparse.Namespace) -> int:
             render.console.print(table(run, wide=args.wide))
             render.console.print(notes_view(run))
             render.console.print(goal_view.view(run))  # the other question: the note's goal
+            if run.audit:  # the second opinion: nmap's (lab audit)
+                render.console.print(audit_view.table(Audit.from_dict(run.audit), run.variant))
+                render.console.print(audit_view.line(Audit.from_dict(run.audit)), soft_wrap=True)
             render.console.print(f"{summary(run)} -> {path.relative_to(s.root)}", style="green" if run.ok else "bold red")
             render.console.print(hint(run), style="dim")
             render.console.print()
@@ -97,11 +102,11 @@ def cmd_verify(args: argparse.Namespace) -> int:
     with progress.Line(render.console) as line:
         if len(chosen) == 1:
             line.update(f"{chosen[0]}: applying")
-            show(verify.run_variant(chosen[0], s, on_probe=line.probes(chosen[0])))
+            show(verify.run_variant(chosen[0], s, on_probe=line.probes(chosen[0]), audit=args.audit))
         else:  # one stream per server under test, side by side
             order = {v: n for n, v in enumerate(chosen, 1)}
             verify.run_all(chosen, s, on_probe_for=lambda v: line.probes(f"[{order[v]}/{len(chosen)}] {v}"),
-                           on_done=show, server_of=server_of)
+                           on_done=show, server_of=server_of, audit=args.audit)
     if len(runs) > 1:
         if any(r.goal is not None for r in runs):  # the note's goal: a question apart from the expectations
             render.console.print(goal_view.overall(runs), style="bold", soft_wrap=True)
@@ -111,7 +116,7 @@ def cmd_verify(args: argparse.Namespace) -> int:
     if not args.wide:
         target = f"verify-{chosen[0]}" if len(chosen) == 1 and not chosen[0].endswith((".yaml", ".yml")) else "verify"
         render.console.print(f"every column: {s.command(f'make {target} WIDE=1')}", style="dim")
-    return 0 if all(r.ok for r in runs) else 1
+    return 0 if all(r.ok and (r.audit is None or r.audit["agrees"]) for r in runs) else 1
 
 
 def cmd_apply(args: argparse.Namespace) -> int:
@@ -140,12 +145,13 @@ def cmd_trace(args: argparse.Namespace) -> int:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-    from lab.views import report
+    from lab.views import lang, page, report
 
     s = lab_settings()
     path, count = report.write(s)
     print(f"lab {s.name}: {count} variants -> {path.relative_to(s.root)}")
-    print(f"prediction sheets to print (no answers): {path.with_name('sheets.html').relative_to(s.root)}")
+    sheets = page.beside(path.with_name("sheets.html"), lang.current())  # report.ja.html: sheets.ja.html
+    print(f"prediction sheets to print (no answers): {sheets.relative_to(s.root)}")
     return 0
 
 
@@ -160,6 +166,8 @@ def register(sub: Commands) -> None:
     ver.add_argument("variants", nargs="*")
     ver.add_argument("--wide", action="store_true", help="every column (client seen as, fate, maillog, reproduce), "
                      "however narrow the terminal")
+    ver.add_argument("--audit", action="store_true", help="nmap's smtp-open-relay too, after each variant's probes "
+                     "(make verify AUDIT=1; lab audit)")
     ver.set_defaults(func=cmd_verify)
     app = sub.add_parser("apply", help="apply a variant without probing (to try it by hand)")
     app.add_argument("variant")

@@ -79,7 +79,7 @@ class Session:
     def message(self, token: str) -> bytes:
         a = self.args
         msg = EmailMessage()
-        msg["From"], msg["To"] = a.sender, a.recipient
+        msg["From"], msg["To"] = a.sender or f"MAILER-DAEMON@{socket.getfqdn()}", a.recipient
         msg["Subject"] = f"lab probe {token}"
         # the token is in the Message-ID too, so a server's log line for the message names it
         msg["Date"], msg["Message-ID"] = formatdate(localtime=True), f"<{token}.probe@{socket.getfqdn()}>"
@@ -195,7 +195,8 @@ def parse(argv: list[str]) -> argparse.Namespace:
     args = p.parse_args(argv)
     if not args.recipient and not args.pop_only:
         p.error("--to is required")
-    args.sender = args.sender or f"{args.user or 'probe'}@{socket.getfqdn()}"
+    if args.sender is None:  # --from '' is the null sender (MAIL FROM:<>), as a bounce has
+        args.sender = f"{args.user or 'probe'}@{socket.getfqdn()}"
     return args
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from enum import Enum
+from enum import StrEnum
 
 
 @dataclass
@@ -18,15 +18,12 @@ class Session:
     queue_ids: list[str] = field(default_factory=list)
 
 
-class DeliveryStatus(str, Enum):
+class DeliveryStatus(StrEnum):
     """What an MTA's log says became of a message on its way onwards."""
     SENT = "sent"
     DEFERRED = "deferred"
     BOUNCED = "bounced"
     EXPIRED = "expired"
-
-    def __str__(self) -> str:
-        return self.value
 
 
 @dataclass(frozen=True)

@@ -3,11 +3,11 @@ relies on, as named values."""
 
 from __future__ import annotations
 
-from enum import Enum, IntEnum
+from enum import IntEnum, StrEnum
 from typing import Any
 
 
-class Outcome(str, Enum):
+class Outcome(StrEnum):
     REFUSED = "refused"  # no SMTP session: connection refused, closed, or rejected at the banner
     AUTH_FAILED = "auth-failed"  # AUTH rejected
     REJECTED = "rejected"  # 5xx at MAIL/RCPT/DATA (or by the next hop, for mail via the relay)
@@ -17,14 +17,11 @@ class Outcome(str, Enum):
     RELAYED = "relayed"  # arrived at the remote sink
     LOST = "lost"  # accepted with 250 but found nowhere in time: always a failure of the run
 
-    def __str__(self) -> str:
-        return self.value
-
 
 WORDS = tuple(o.value for o in Outcome)
 
 
-class Stage(str, Enum):
+class Stage(StrEnum):
     """Where a probe's message was decided: an SMTP step of the probe's session (lab-probe's
     stage names), or afterwards, on its way."""
     CONNECT = "connect"
@@ -37,9 +34,6 @@ class Stage(str, Enum):
     DELIVERY = "delivery"  # after a 250 at DATA: where the message was found
     RELAY_NEXT_HOP = "relay->next hop"  # the trusted relay's delivery onwards was refused
     SERVER_NEXT_HOP = "server->next hop"  # the server under test's delivery onwards was refused
-
-    def __str__(self) -> str:
-        return self.value
 
 
 BEFORE_MAIL = (Stage.CONNECT, Stage.EHLO, Stage.STARTTLS)  # no session worth the name yet

@@ -12,6 +12,13 @@ def _wide(ch: str) -> bool:
     return ord(ch) > 0x2E7F  # CJK punctuation, kana, kanji, full-width forms
 
 
+def in_language(thing: object, key: str, lang: str = "en") -> str:
+    """A text field of a data object in a language: for "ja" its `<key>_ja` beside it when
+    given, else (and for English) `<key>` itself."""
+    english = getattr(thing, key)
+    return (getattr(thing, f"{key}_ja", "") or english) if lang == "ja" else english
+
+
 def unfold(text: str) -> str:
     """Wrapped lines joined: with a space between English words, without one where a line
     ends or the next begins in Japanese (Japanese has no spaces between words)."""

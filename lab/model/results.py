@@ -89,6 +89,9 @@ class RunResult:
     # the run against the note's goal (lab.model.goal.judge_run); None until the run is decided
     goal: GoalVerdict | None = None
     basis: Basis = Basis.EXPECTED  # what the rows were judged against (lab.model.verdict)
+    # `make verify AUDIT=1`: nmap's smtp-open-relay beside the rows (lab.model.audit.Audit.to_dict:
+    # tool, version, tests, relayed, agrees, verdict, ...); None when the run was not audited
+    audit: dict | None = None
 
     @property
     def ok(self) -> bool:

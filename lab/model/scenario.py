@@ -12,6 +12,7 @@ import yaml
 
 from lab.errors import LabError
 from lab.model.outcomes import WORDS, Outcome
+from lab.model.prose import in_language
 from lab.model.settings import ROOT
 from lab.model.topology import Topology
 
@@ -34,6 +35,11 @@ class Probe:
     extra: bool = False  # not in the standard plan (DESIGN §5): variants that want it list it
     port: int = 25  # 587: the submission port
     starttls: bool = False  # STARTTLS before anything else (AUTH, MAIL)
+    what_ja: str = ""  # `what` in Japanese (LAB_LANG=ja)
+
+    def text(self, key: str, lang: str = "en") -> str:
+        """What the probe does, in a language ("en" or "ja")."""
+        return in_language(self, key, lang)
 
 
 WRONG_PASSWORD = "not-the-password"  # what a probe with password: wrong (or a failed POP3 login) sends
@@ -60,7 +66,7 @@ class Scenario:
 
     def text(self, key: str, lang: str = "en") -> str:
         """The title or the lesson in a language ("en" or "ja")."""
-        return (getattr(self, f"{key}_ja") or getattr(self, key)) if lang == "ja" else getattr(self, key)
+        return in_language(self, key, lang)
 
     @property
     def where(self) -> str:

@@ -16,7 +16,7 @@ from __future__ import annotations
 import os
 import re
 from dataclasses import dataclass, replace
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
 
 from lab.errors import LabError
@@ -29,16 +29,13 @@ _NAME_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,30}$")
 _NET_RE = re.compile(r"^(\d{1,3})\.(\d{1,3})\.(\d{1,3})$")
 
 
-class NetsFrom(str, Enum):
+class NetsFrom(StrEnum):
     """Where a lab's subnets come from."""
     DEFAULT = "default"  # the default lab's fixed pair
     GIVEN = "given"  # LAB_INTERNET_NET and LAB_LAN_NET
     LAB = "lab"  # the networks the lab has, as Docker says
     FREE = "free"  # a pair free now: the lab is not up (`up` allocates for real)
     UNRESOLVED = "unresolved"  # a named lab before the runtime asked Docker: no subnets to read
-
-    def __str__(self) -> str:
-        return self.value
 
 
 class Unresolved(LabError):

@@ -20,11 +20,12 @@ MEANING = {
     "en": {"refused": "no SMTP session: connection refused or closed, or refused at the banner",
            "auth-failed": "AUTH refused", "rejected": "5xx at MAIL, RCPT or DATA (or a bounce by the next hop)",
            "deferred": "4xx: try again later", "delivered": "in the local recipient's mailbox",
-           "quarantined": "in the quarantine file instead of the mailbox", "relayed": "arrived at the remote server"},
+           "quarantined": "in the quarantine file instead of the mailbox", "relayed": "arrived at the remote server",
+           "lost": "accepted, but found nowhere: the run failed"},
     "ja": {"refused": "SMTP セッションにならない（接続拒否・切断、バナーで拒否）", "auth-failed": "AUTH が拒否された",
            "rejected": "MAIL・RCPT・DATA で 5xx（または次のホップでバウンス）", "deferred": "4xx（あとで再送）",
            "delivered": "ローカルの受信者のメールボックスに届いた", "quarantined": "メールボックスではなく隔離ファイルに入った",
-           "relayed": "外部のサーバに届いた"},
+           "relayed": "外部のサーバに届いた", "lost": "受け付けられたが、どこにも見つからない（実行の失敗）"},
 }
 HEAD = {
     "en": ("Prediction sheet: {id} ({server})",

@@ -11,6 +11,7 @@ from typing import Any
 import yaml
 
 from lab.errors import LabError
+from lab.model.prose import in_language
 from lab.model.settings import Settings
 
 _VAR = re.compile(r"\$\{(?P<name>[A-Za-z_][A-Za-z0-9_]*)(?::?-(?P<default>[^}]*))?\}")
@@ -35,6 +36,11 @@ class Host:
     role: str
     addresses: dict[str, str]  # network name -> IPv4 address
     logs: tuple[str, ...] = ()  # its logs besides an MTA's mail log (x-lab.logs): what make logs-<host> follows
+    role_ja: str = ""  # the role in Japanese (x-lab.roles_ja)
+
+    def text(self, key: str, lang: str = "en") -> str:
+        """The role in a language ("en" or "ja"), as Scenario.text gives titles."""
+        return in_language(self, key, lang)
 
     @property
     def address(self) -> str:
@@ -75,6 +81,7 @@ class Topology:
     mail_servers: dict[str, MailServer]  # host name -> the MTA it runs
     local_recipient: str  # a user name: probes "to: local" write to <it>@<server under test>
     remote_recipient: str  # an address the sink keeps mail for
+    scanner: str | None = None  # the host `make audit` runs nmap in (x-lab.scanner), if the lab has one
 
     @property
     def under_test(self) -> tuple[str, ...]:
@@ -138,7 +145,7 @@ def load(settings: Settings) -> Topology:
         raise LabError(f"{path}: cannot read the topology: {exc}".splitlines()[0]) from None
     doc = interpolate(raw, settings.compose_env())
     lab = doc.get("x-lab") or {}
-    roles = lab.get("roles", {})
+    roles, roles_ja = lab.get("roles", {}), lab.get("roles_ja", {})
     logs = lab.get("logs") or {}
     for name in logs:
         if name not in doc["services"]:
@@ -153,7 +160,7 @@ def load(settings: Settings) -> Topology:
                 raise LabError(f"{path}: services.{name}.networks.{net}: give its ipv4_address (every host's address is fixed)")
             addresses[net] = address
         hosts[name] = Host(name=name, fqdn=fqdn, role=roles.get(name, ""), addresses=addresses,
-                           logs=tuple(str(logs.get(name) or "").split()))
+                           role_ja=roles_ja.get(name, ""), logs=tuple(str(logs.get(name) or "").split()))
     networks = {
         name: cfg["ipam"]["config"][0]["subnet"] for name, cfg in (doc.get("networks") or {}).items()
     }
@@ -179,5 +186,8 @@ def load(settings: Settings) -> Topology:
     recipients = lab.get("recipients") or {}
     if recipients.get("local") not in {u.name for u in users} or "@" not in str(recipients.get("remote", "")):
         raise LabError(f"{path}: x-lab.recipients: local must be one of the users, remote an address")
+    scanner = lab.get("scanner")
+    if scanner is not None and scanner not in hosts:
+        raise LabError(f"{path}: x-lab.scanner: no such service {scanner!r}")
     return Topology(hosts=hosts, networks=networks, users=users, mail_domains=domains, mail_servers=servers,
-                    local_recipient=recipients["local"], remote_recipient=recipients["remote"])
+                    local_recipient=recipients["local"], remote_recipient=recipients["remote"], scanner=scanner)

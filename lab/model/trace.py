@@ -8,19 +8,16 @@ its trace_note instead of inventing the steps the log leaves out."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from enum import Enum
+from enum import StrEnum
 from typing import Any
 
 
-class StepResult(str, Enum):
+class StepResult(StrEnum):
     NO_DECISION = "no-decision"  # evaluated, decided nothing: the next restriction is asked
     PERMIT = "permit"  # the list ends here, the request passes it
     REJECT = "reject"  # 5xx
     DEFER = "defer"  # 4xx
     IGNORED = "ignored"  # configured, never evaluated, and the server said so (e.g. after `reject`)
-
-    def __str__(self) -> str:
-        return self.value
 
 
 @dataclass(frozen=True)

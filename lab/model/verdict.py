@@ -12,7 +12,7 @@ row. `decide` sets each row's verdict and reason on a run, once; nothing else se
 from __future__ import annotations
 
 from dataclasses import dataclass
-from enum import Enum
+from enum import StrEnum
 from typing import TYPE_CHECKING
 
 from lab.model import goal as goals
@@ -22,15 +22,12 @@ if TYPE_CHECKING:
     from lab.model.results import ProbeResult, RunResult
 
 
-class Basis(str, Enum):
+class Basis(StrEnum):
     EXPECTED = "expected"  # the variant's file says what the server does
     GOAL = "goal"  # one's own configuration: only the note's goal
 
-    def __str__(self) -> str:
-        return self.value
 
-
-class Kind(str, Enum):
+class Kind(StrEnum):
     """What a row's verdict is, in one word (the views choose marks and colours by it)."""
     AS_EXPECTED = "as-expected"
     MEETS_GOAL = "meets-goal"  # basis GOAL: the goal is met, or says nothing about the probe
@@ -39,9 +36,6 @@ class Kind(str, Enum):
     GOAL_BROKEN = "goal-broken"  # basis GOAL: the outcome breaks the goal
     LOST = "lost"  # accepted with 250, found nowhere
     DOUBTED = "doubted"  # the outcome may be right, but a warning voids the measurement
-
-    def __str__(self) -> str:
-        return self.value
 
     @property
     def ok(self) -> bool:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from enum import Enum
+from enum import StrEnum
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from functools import lru_cache
@@ -27,7 +27,7 @@ HEALTH_TIMEOUT = 180.0
 GRACE = 20.0  # seconds a container just started may fail its check and still be "starting"
 
 
-class ContainerState(str, Enum):
+class ContainerState(StrEnum):
     """A container's state as Docker says it."""
     CREATED = "created"
     RESTARTING = "restarting"
@@ -37,19 +37,13 @@ class ContainerState(str, Enum):
     EXITED = "exited"
     DEAD = "dead"
 
-    def __str__(self) -> str:
-        return self.value
 
-
-class Health(str, Enum):
+class Health(StrEnum):
     """A host's health as the lab measured it (its image's check, run now)."""
     HEALTHY = "healthy"
     STARTING = "starting"  # failing its check, but started less than the grace ago
     UNHEALTHY = "unhealthy"
     NONE = "none"  # not running: nothing to check
-
-    def __str__(self) -> str:
-        return self.value
 
 
 @dataclass(frozen=True)

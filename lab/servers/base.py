@@ -181,6 +181,13 @@ class Server:
         finally:
             self.trace_off()
 
+    @contextmanager
+    def answering_at_once(self) -> Iterator[str | None]:
+        """For an audit's many refused commands in one session: no tarpit delay on the
+        server's replies (a delay, never a decision), the server's own setting back after.
+        Yields what was changed, in one line, or None. Default: nothing to change."""
+        yield None
+
     def trace(self, session: Session | None) -> tuple[list[TraceStep], str | None]:
         """The restrictions the server evaluated in the probe's session (as the lab read it,
         to its end if session_complete() came true in time), in order, and a note on what

@@ -14,6 +14,7 @@ from lab.model.scenario import Probe, Scenario
 from lab.model.settings import Settings
 from lab.model.verdict import Basis
 from lab.runtime import hostexec, lifecycle, subnets
+from lab.verify import audit as audits
 from lab.verify.probe_run import run_probe, trace_peers
 
 
@@ -53,14 +54,16 @@ def lanes(probes: list[Probe], server_name: str) -> list[list[Probe]]:
 
 def run_variant(variant: str | Scenario, settings: Settings | None = None, say: Callable[[str], None] = print, only: str | None = None,
                 on_probe: Callable[[str, int, int], None] | None = None, trace: bool = True,
-                reset: bool = True, ensured: bool = False, basis: Basis = Basis.EXPECTED) -> results.RunResult:
+                reset: bool = True, ensured: bool = False, basis: Basis = Basis.EXPECTED,
+                audit: bool = False) -> results.RunResult:
     """`variant`: an id, a scenario file's path, or a Scenario already loaded (e.g. a student's
     own configuration, `lab try`). on_probe(probe id, index, how many) is called as each probe
     starts (a progress display); trace: record every probe's restriction trace (False: the
     servers stay quiet; each probe's trace_note says so); reset: empty the relay's queue and
     the sink first (False when another variant runs at the same time: see run_all); ensured:
     the caller has just made sure the lab runs and is healthy (run_all, once for all); basis:
-    what the rows are judged against (one's own configuration: the goal; lab.model.verdict)."""
+    what the rows are judged against (one's own configuration: the goal; lab.model.verdict); audit:
+    nmap's smtp-open-relay too, once the probes are done, judged against this run's rows."""
     settings = subnets.resolve(settings) if settings else subnets.current()
     if not isinstance(variant, Scenario):  # a bad variant is named before anything starts
         scenario.find(variant, topology.load(settings))
@@ -97,7 +100,10 @@ def run_variant(variant: str | Scenario, settings: Settings | None = None, say: 
         versions=server.versions(), probes=probe_results, seconds=round(time.monotonic() - start, 1),
         lesson=chosen.lesson, title_ja=chosen.title_ja, lesson_ja=chosen.lesson_ja,
     )
-    return verdict.decide(run, basis)  # every row, and the other question: the note's goal
+    verdict.decide(run, basis)  # every row, and the other question: the note's goal
+    if audit:  # a second opinion: lab.verify.audit
+        run.audit = audits.audit(settings, server, audits.rows_of(run, topo), "this run").to_dict()
+    return run
 
 
 def apply_variant(variant: str, settings: Settings | None = None, say: Callable[[str], None] = print) -> str:
@@ -114,7 +120,7 @@ def apply_variant(variant: str, settings: Settings | None = None, say: Callable[
 def run_all(variants: list[str], settings: Settings, say: Callable[[str], None] = print,
             on_probe_for: Callable[[str], Callable[[str, int, int], None] | None] | None = None,
             on_done: Callable[[results.RunResult], None] | None = None,
-            server_of: dict[str, str] | None = None) -> list[results.RunResult]:
+            server_of: dict[str, str] | None = None, audit: bool = False) -> list[results.RunResult]:
     """Several variants: one stream per server under test, side by side (they are different
     servers; the relay and the sink are shared, so they are reset once, before both start,
     and every message is told apart by its token). Within a stream, variants run in turn.
@@ -133,7 +139,7 @@ def run_all(variants: list[str], settings: Settings, say: Callable[[str], None] 
     def stream(names: list[str]) -> None:
         for name in names:
             run = run_variant(name, settings, say, on_probe=on_probe_for(name) if on_probe_for else None, reset=False,
-                              ensured=True)
+                              ensured=True, audit=audit)
             finished[name] = run
             if on_done:
                 on_done(run)

@@ -28,16 +28,34 @@ JA = {
     "all outcomes as expected": "すべて期待通り", "MISMATCHES": "期待と異なる結果あり",
     "started": "開始", "generated": "生成", "trace": "トレース", "steps": "ステップ",
     "main.cf, the note's lines": "main.cf（メモの行）", "main.cf, the lab's own lines": "main.cf（ラボ独自の行）",
+    "class": "クラス", "labs": "ラボの数", "who ran what, when": "誰がいつ何を実行したか",
+    "no runs yet": "まだ実行がない",
+    "internal network": "内部（外へ出ない）", "the report": "結果のレポート", "results": "結果", "fate and logs": "行き先とログ",
+    "seen as": "送信元として記録", "log": "ログ", "but quarantined": "実際は隔離", "token": "トークン",
+    "(empty)": "（空）",
     "network": "ネットワーク", "role": "役割", "host": "ホスト",
     "sheet intro": "空欄に、予想する結果を書き込む。", "goal heading": "メモの目標", "your name": "名前", "all variants, empty": "全バリアントの予想表",
+    # the report's nmap cell (make verify AUDIT=1)
+    "nmap:agrees": "✓ 一致", "nmap:disagrees": "✗ 不一致", "nmap:untested": "? 未検査", "nmap:relayed": "中継",
 }
 
-EN = {"goal:yes": "yes", "goal:NO": "NO", "goal:-": "-", "transcripts": "SMTP transcripts and log evidence",
+EN = {"nmap:agrees": "✓ agrees", "nmap:disagrees": "✗ DISAGREES", "nmap:untested": "? untested",
+      "nmap:relayed": "relayed", "internal network": "internal, no way out", "class": "Class", "who ran what, when": "Who ran what, when",
+      "no runs yet": "No runs yet", "all variants, empty": "All variants: predict every cell",
+      "your name": "Name", "(empty)": "(empty)","goal:yes": "yes", "goal:NO": "NO", "goal:-": "-", "transcripts": "SMTP transcripts and log evidence",
       "all variants": "All variants at a glance", "prediction sheet": "Prediction sheets", "topology": "Topology",
       "broken by": "goal BROKEN by", "lesson": "Lesson", "configuration applied": "Configuration applied",
       "outside the goal": "outside the goal", "goal heading": "The note's goal", "sheet intro": "Write in each empty cell the outcome you predict.",
       "legend": "expected = what the server does (checked on every run); goal = does it meet the note's goal "
                 "(lab/model/goal.yaml): two different questions."}
+
+
+LANGUAGES = ("en", "ja")  # every page is written in each (report.html, report.ja.html)
+
+
+def steps(count: int, lang: str | None = None) -> str:
+    """'3 steps' / '3 ステップ' (a trace's length)."""
+    return f"{count} ステップ" if (lang or current()) == "ja" else f"{count} step{'' if count == 1 else 's'}"
 
 
 def current(env: Mapping[str, str] | None = None) -> str:

@@ -12,9 +12,10 @@ from rich.padding import Padding
 from rich.table import Table
 from rich.text import Text
 
+from lab.model.audit import Audit
 from lab.model.outcomes import Outcome
 from lab.model.results import ProbeResult, RunResult
-from lab.views import fit, goal_view, lang
+from lab.views import audit_view, fit, goal_view, lang
 
 COLUMNS = ("probe", "from", "expected", "actual", "code", "stage", "decided by", "client seen as", "fate",
            "maillog says")
@@ -307,6 +308,8 @@ def markdown(run: RunResult) -> str:
         for p in quarantined:
             out.append(f"| {p.probe} | `{_md(p.fate)}` | `{_md(p.claim or '(nothing)')}` | "
                        f"{'<br>'.join(f'`{_md(r)}`' for r in p.records) or '(none kept)'} |")
+    if run.audit:  # nmap's second opinion (make verify AUDIT=1)
+        out += audit_view.markdown(Audit.from_dict(run.audit))
     out += ["", "## Lesson", "", run.lesson, "", "## Configuration applied", ""]
     for key in ("postconf", "postconf_lab"):
         if run.config.get(key):

@@ -12,22 +12,18 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from jinja2 import Environment, PackageLoader
-from markupsafe import Markup, escape
+from markupsafe import Markup
 
 from lab.errors import LabError
 from lab.model import goal as goals
 from lab.model import prose, scenario
-from lab.model.results import RunResult, results_dir
+from lab.model.outcomes import WORDS, Outcome
+from lab.model.results import ProbeResult, RunResult, results_dir
 from lab.model.sheet import MEANING, PREDICTABLE
 from lab.model.settings import Settings
 from lab.model.topology import Topology
+from lab.views import lab_words, page
 from lab.views import lang as langs
-from lab.views.goal_view import wanted
-
-# where a long outcome may break in a narrow matrix cell (a soft hyphen shows "-" where it does)
-BREAKS = {"quarantined": "quaran\u00adtined", "delivered": "deliv\u00adered", "auth-failed": "auth-\u200bfailed"}
-
 
 @dataclass(frozen=True)
 class Cell:
@@ -78,9 +74,24 @@ def matrix(runs: list[RunResult]) -> tuple[list[str], dict[str, list[Cell | None
     return probes, rows
 
 
-def short(outcome: str) -> Markup:
-    """An outcome for a narrow cell: whole, with a place to break if the cell needs it."""
-    return Markup(escape(BREAKS.get(outcome, outcome)))
+def by_server(runs: list[RunResult]) -> list[dict]:
+    """One matrix per server under test (in the order the runs name them first): its runs,
+    its probes and their cells. A server's variants side by side fit a 1024-pixel window
+    with every outcome whole."""
+    servers = list(dict.fromkeys(run.server for run in runs))
+    out = []
+    for server in servers:
+        mine = [run for run in runs if run.server == server]
+        probes, rows = matrix(mine)
+        out.append({"server": server, "runs": mine, "probes": probes, "rows": rows})
+    return out
+
+
+def plan_text(probe: ProbeResult, language: str, plan: dict[str, scenario.Probe]) -> str:
+    """What a probe does, in the language: from the probe plan (lab/model/probe_plan.yaml) when it
+    still has the probe, else as the run recorded it."""
+    planned = plan.get(probe.probe)
+    return planned.text("what", language) if planned else probe.what
 
 
 def findings(run: RunResult, language: str) -> list[tuple[str, str, str]]:
@@ -95,14 +106,22 @@ def findings(run: RunResult, language: str) -> list[tuple[str, str, str]]:
     return out
 
 
-def broken(run: RunResult, language: str) -> list[tuple[str, str, str, str]]:
+def wanted_html(outcomes: tuple[Outcome, ...], language: str) -> Markup:
+    """The outcomes a clause allows, as goal_view.wanted says them, each an identifier."""
+    words = [str(o) for o in outcomes]
+    if language == "ja":
+        return page.idents(words, "、") + (" のいずれか" if len(words) > 1 else "")
+    return page.ident(words[0]) if len(words) == 1 else page.idents(words[:-1]) + " or " + page.ident(words[-1])
+
+
+def broken(run: RunResult, language: str) -> list[tuple[str, str, Markup, str]]:
     """(probe, outcome, the outcomes the goal wants, why) for each probe breaking the goal."""
     g = goals.note()
     out = []
     for p in run.probes:
         clause = g.clause(p.probe)
-        if p.goal_met is False and clause is not None and clause.meets is not None:
-            out.append((p.probe, str(p.actual), wanted(clause.meets, language),
+        if p.goal_met is False and clause is not None:
+            out.append((p.probe, str(p.actual), wanted_html(clause.meets or (), language),
                         clause.why_ja if language == "ja" else clause.why))
     return out
 
@@ -112,11 +131,12 @@ def context(runs: list[RunResult], language: str | None = None) -> dict[str, Any
     language = language or langs.current()
     for run in runs:
         complete(run)
-    probes, rows = matrix(runs)
-    g = goals.note()
+    g, plan = goals.note(), scenario.load_probes()
     return {
         "lang": language, "t": lambda key: langs.t(key, language), "goal_statement": g.text("statement", language),
-        "probes": probes, "rows": rows, "short": short,
+        "matrices": by_server(runs), "outcomes": [(w, MEANING[language][w]) for w in WORDS],
+        "what": lambda probe: plan_text(probe, language, plan), "steps": lambda n: langs.steps(n, language),
+        "names": lambda value: lab_words.names(value, language), "says": lambda text: lab_words.says(text, language),
         "findings": lambda run: findings(run, language), "broken": lambda run: broken(run, language),
         "title": lambda run: (run.title_ja or run.title) if language == "ja" else run.title,
         "lesson": lambda run: prose.unfold((run.lesson_ja or run.lesson) if language == "ja" else run.lesson),
@@ -125,28 +145,32 @@ def context(runs: list[RunResult], language: str | None = None) -> dict[str, Any
 
 
 def render_sheets(variants: list[scenario.Scenario], topo: Topology, lab: str, language: str | None = None) -> str:
-    """Printable prediction sheets: the all-variants matrix with empty cells, then one page per
-    variant - its configuration and its probes with a cell to write the prediction in. No
-    titles, no expectations, no lessons."""
+    """Printable prediction sheets: the all-variants matrices (one per server) with empty
+    cells, then one page per variant - its configuration and its probes with a cell to write
+    the prediction in. No titles, no expectations, no lessons."""
     from lab.views.teach_view import route
 
     language = language or langs.current()
-    env = Environment(loader=PackageLoader("lab.views", "templates"), autoescape=True)
-    probes: list[str] = []
-    for s in variants:
-        probes += [p.id for p in s.probes if p.id not in probes]
-    return env.get_template("sheets.html.j2").render(
-        variants=variants, probes=probes, lab=lab, lang=language, t=lambda key: langs.t(key, language),
+    matrices = []
+    for server in dict.fromkeys(v.server for v in variants):
+        mine = [v for v in variants if v.server == server]
+        matrices.append({"server": server, "variants": mine,
+                         "probes": list(dict.fromkeys(p.id for v in mine for p in v.probes))})
+    return page.environment().get_template("sheets.html.j2").render(
+        variants=variants, matrices=matrices, lab=lab, lang=language, t=lambda key: langs.t(key, language),
         route=route, outcomes=[(w, MEANING[language][w]) for w in PREDICTABLE],
-        goal_statement=goals.note().text("statement", language),
-        generated=datetime.now(timezone.utc).isoformat(timespec="seconds"))
+        what=lambda probe: probe.text("what", language), goal_statement=goals.note().text("statement", language),
+        pages=page.pages("sheets.html", language), generated=datetime.now(timezone.utc).isoformat(timespec="seconds"))
 
 
 def write_sheets(s: Settings, topo: Topology) -> Path:
-    """results/<lab>/sheets.html, from every scenario file (the ones that load)."""
+    """results/<lab>/sheets.html and, beside it, sheets.ja.html, from every scenario file (the
+    ones that load); the path in the reader's language (LAB_LANG)."""
     good, _ = scenario.check_all(topo)
     if not good:
         raise LabError("scenarios/ has no variant that loads: no prediction sheets to print")
-    path = results_dir(s) / "sheets.html"
-    path.write_text(render_sheets([v.rendered(topo) for v in good], topo, s.name))
-    return path
+    variants = [v.rendered(topo) for v in good]
+    english = results_dir(s) / "sheets.html"
+    for language in langs.LANGUAGES:
+        page.beside(english, language).write_text(render_sheets(variants, topo, s.name, language))
+    return page.beside(english, langs.current())

@@ -19,7 +19,7 @@ import uuid
 
 import pytest
 
-from lab import classroom
+from lab.actions import classroom
 from lab.model import settings
 from lab.runtime import classes, engine, lifecycle, subnets
 

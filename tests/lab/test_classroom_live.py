@@ -45,7 +45,8 @@ def a_class(docker_engine, hand_made):
     for name in NAMES:  # whatever happened above: nothing of ours stays
         lifecycle.down(settings.load({"LAB_NAME": name}))
     classes.roster_path(CLASS).unlink(missing_ok=True)
-    (ROOT / "results" / f"class.{CLASS}.html").unlink(missing_ok=True)
+    for page in (f"class.{CLASS}.html", f"class.{CLASS}.ja.html"):  # the report, in both languages
+        (ROOT / "results" / page).unlink(missing_ok=True)
     for name in NAMES:  # the throwaway labs' results too
         shutil.rmtree(ROOT / "results" / name, ignore_errors=True)
 
@@ -75,7 +76,8 @@ def test_class_verify_runs_the_variant_everywhere_and_the_report_shows_it(a_clas
     report = make("class-report")
     assert report.returncode == 0, report.stderr
     html = (ROOT / "results" / f"class.{CLASS}.html").read_text()
-    assert all(f"<th>{name}" in html for name in NAMES) and "✓" in html
+    assert all(f'<th><span class="id">{name}</span>' in html for name in NAMES) and "✓" in html
+    assert (ROOT / "results" / f"class.{CLASS}.ja.html").exists()  # beside it, in Japanese
 
 
 def ours() -> tuple[list[str], set[str]]:

@@ -131,10 +131,10 @@ def test_a_configuration_postfix_refuses_is_named_in_postfixs_words(running_lab,
 def test_quiz_and_the_report_with_its_sheets_in_both_languages(verified, lab_settings):
     quiz = make("make quiz-method1-addendum")
     assert quiz.returncode == 0 and "permit_auth_destination" in quiz.stdout and "--- lesson" not in quiz.stdout
-    for lang, heading in (("en", "All variants at a glance"), ("ja", "全バリアント一覧")):
-        out = make("make report", LAB_LANG=lang)
-        assert out.returncode == 0, out.stderr
-        page = (results.results_dir(lab_settings) / "report.html").read_text()
-        sheets = (results.results_dir(lab_settings) / "sheets.html").read_text()
+    for lang, heading, suffix in (("en", "All variants at a glance", ""), ("ja", "全バリアント一覧", ".ja")):
+        out = make("make report", LAB_LANG=lang)  # writes both languages, names the reader's
+        assert out.returncode == 0 and f"report{suffix}.html" in out.stdout, out.stderr
+        page = (results.results_dir(lab_settings) / f"report{suffix}.html").read_text()
+        sheets = (results.results_dir(lab_settings) / f"sheets{suffix}.html").read_text()
         assert f'<html lang="{lang}">' in page and heading in page and 'class="goal-broken"' in page
         assert f'<html lang="{lang}">' in sheets and 'class="blank"' in sheets

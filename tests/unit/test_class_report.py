@@ -3,6 +3,7 @@ from results/<lab>/*.json only (runs saved here in a checkout under tmp_path).""
 
 import dataclasses
 
+import pagetext
 from factories import probe, run
 
 from lab.model import results, settings
@@ -22,10 +23,14 @@ def test_every_students_matrix_side_by_side(tmp_path):
     path, count = class_report.write("monday", ["ann", "bob", "carol"], root=tmp_path)
     html = path.read_text()
     assert path == tmp_path / "results" / "class.monday.html" and count == 2
-    assert html.count("<th>ann") == 2 and "<th>carol" in html  # the glance and the variant; carol ran nothing
-    assert "✓" in html and "✗ 1" in html  # ann's run matched, bob's has one mismatch
-    assert "expected rejected" in html  # bob's cell says what was expected
-    assert "2026-11-29 09:00" in html  # when
+    assert html.count('<th><span class="id">ann</span>') == 2 and '<th><span class="id">carol' in html  # the
+    # glance and the variant; carol ran nothing
+    shown = pagetext.text(html)
+    assert "✓" in shown and "✗ 1" in shown  # ann's run matched, bob's has one mismatch
+    assert "deliveredexpected rejected" in shown  # bob's cell says what was expected (on a line of its own)
+    assert "2026-11-29 09:00" in shown  # when
+    ja = (tmp_path / "results" / "class.monday.ja.html").read_text()  # beside it, in Japanese
+    assert '<html lang="ja">' in ja and "誰がいつ何を実行したか" in ja and pagetext.english_rows(ja) == []
     assert "<script" not in html and "http" not in html.split("</style>")[0]  # one self-contained page
 
 

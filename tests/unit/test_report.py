@@ -1,6 +1,7 @@
 import dataclasses
 import shutil
 
+import pagetext
 from factories import probe, run
 
 from lab.views import report
@@ -18,8 +19,9 @@ def test_report_is_one_page_with_topology_matrix_config_and_transcripts():
     assert html.count("<svg") == 1 and "postfix.lab.example" in html
     assert 'id="method1"' in html and 'id="method1-misconfigured"' in html
     assert 'class="differs"' in html and "MISMATCHES" in html and "all outcomes as expected" in html
-    assert "mynetworks = 127.0.0.0/8" in html  # the configuration that produced the table
-    assert "&gt; RCPT TO:&lt;x&gt;" in html  # transcripts, escaped
+    shown = pagetext.text(html)
+    assert "mynetworks = 127.0.0.0/8" in shown  # the configuration that produced the table
+    assert "> RCPT TO:<x>" in shown and "TO:&lt;x&gt;" in html  # transcripts, escaped
     assert "<script" not in html  # self-contained, nothing to fetch or run
 
 
@@ -28,15 +30,17 @@ def test_topology_picture_has_every_host_and_network():
     for host in TOPO.hosts.values():
         assert f">{host.name}</text>" in svg
     for net, subnet in TOPO.networks.items():
-        assert f"{net} {subnet}" in svg
+        assert f'class="net id">{net}</text>' in svg and f'class="subnet id">{subnet}</text>' in svg
+    for host in TOPO.hosts.values():  # every address drawn, in its host's box
+        assert all(f'class="addr id">{address}</text>' in svg for address in host.addresses.values())
 
 
 def test_report_shows_the_mail_log_claim_beside_a_quarantined_fate():
     p = probe("direct-inbound", "quarantined", "quarantined")
     p.fate = "sendmail:/var/tmp/filterd-mails"
     p.claim = "Nov 29 sendmail[9]: X: to=<alice@sendmail.lab.example>, mailer=local, dsn=2.0.0, stat=Sent"
-    html = report.render([run(p)], TOPO)
-    assert "stat=Sent (mailer=local)" in html and "← but quarantined" in html
+    shown = pagetext.text(report.render([run(p)], TOPO))
+    assert "log stat=Sent (mailer=local) ← but quarantined" in shown
 
 
 def test_each_lab_reports_its_own_runs_with_its_own_topology(tmp_path):
@@ -67,6 +71,6 @@ def test_each_row_shows_its_restriction_trace_on_demand():
     untraced.trace_note = "Postfix evaluated no restriction list"
     html = report.render([run(p, untraced)], TOPO)
     assert html.count('<details class="trace">') == 2  # collapsed until opened
-    assert "trace (2 steps)</summary>" in html and '<td class="step-ignored">ignored</td>' in html
-    assert "554 5.7.1 &lt;a@b&gt;: Access denied" in html  # escaped
+    assert "trace (2 steps)" in pagetext.text(html) and '<td class="step-ignored"><span class="id">ignored</span></td>' in html
+    assert "554 5.7.1 <a@b>: Access denied" in pagetext.text(html) and "&lt;a@b&gt;:" in html  # escaped
     assert "Postfix evaluated no restriction list" in html

@@ -16,7 +16,7 @@ def topo():
 
 
 def test_every_service_is_a_host_with_a_fixed_address_in_its_networks(topo):
-    assert set(topo.hosts) == {"dns", "postfix", "sendmail", "relay", "remote", "outside", "inside"}
+    assert set(topo.hosts) == {"dns", "postfix", "sendmail", "relay", "remote", "outside", "inside", "scanner"}
     for host in topo.hosts.values():
         assert host.addresses, host.name
         for net, address in host.addresses.items():
