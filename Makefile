@@ -56,8 +56,8 @@ test: bootstrap $(STAMP) typecheck ## the whole suite: mypy on lab/, then unit, 
 typecheck: $(STAMP) ## mypy on lab/: every function typed, no type error (pyproject.toml [tool.mypy])
 	$(PY) -m mypy
 
-test-unit: $(STAMP) ## only the fast tests that need no Docker
-	$(PY) -m pytest -m 'not docker'
+test-unit: $(STAMP) ## only the fast tests: no Docker, no browser (make test runs them all)
+	$(PY) -m pytest -m 'not docker and not browser'
 
 list: $(STAMP) ## every variant with its title
 	$(LAB) list

@@ -43,6 +43,8 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TextIO
 
+from lab import waiting
+
 DEFAULT_SOCKET = "/var/run/docker.sock"
 DOCKERD_LOG = "/var/log/lab-dockerd.log"
 ENGINE_TIMEOUT = 60.0
@@ -314,6 +316,11 @@ def _dockerd_alive(pidfile: Path = Path("/var/run/docker.pid")) -> bool:
         return False
 
 
+def _answer(state: str) -> str | None:
+    """The engine's state once it is other than DOWN (it answers, or refuses us)."""
+    return None if state == DOWN else state
+
+
 def _tail(text: str, n: int = 20) -> str:
     return "\n".join(text.strip().splitlines()[-n:])
 
@@ -345,9 +352,7 @@ def execute(plan: Plan, *, run: Callable[..., subprocess.CompletedProcess[str]] 
             popen(list(step.argv), stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                   stderr=subprocess.DEVNULL, start_new_session=True)
         elif step.kind == "wait":
-            deadline = clock() + timeout
-            while (now := state()) == DOWN and clock() < deadline:
-                sleep(0.5)
+            now = waiting.poll(lambda: _answer(state()), timeout, every=0.5, clock=clock, sleep=sleep) or DOWN
             if now == DENIED:
                 print(DENIED_ERROR, file=err)
                 return 1

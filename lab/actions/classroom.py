@@ -1,16 +1,18 @@
-"""A whole class on one machine: one lab per student, brought up, checked, verified and
-removed together (`make class-up STUDENTS=20`, `class-status`, `class-verify VARIANT=…`,
-`class-report`, `class-down`; `.venv/bin/python -m lab.cli.classes --help`).
+"""A whole class: one lab per student, brought up, checked, verified and removed together
+(`make class-up STUDENTS=20`, `class-status`, `class-verify VARIANT=…`, `class-report`,
+`class-down`; `.venv/bin/python -m lab.cli.classes --help`), on this machine's engine or
+spread over several (ENGINES="ctx1 ctx2": a new lab goes to the engine with the fewest).
 
+This module decides (who goes where, how many at once, what each step returns);
+lab.runtime.classes finds (the labs each engine has with their class label, the roster).
 A class is a name (CLASS, default "class"). Every lab class-up creates carries it as a label
 on its networks (org.smtplab.class=<class>), so class-down removes exactly the labs it
-created - never a lab of the same name made by hand, never another class's. A roster of the
-class (results/class.<class>.json: names and subnets) stays after class-down, for the report.
+created - never a lab of the same name made by hand, never another class's. The roster
+(results/class.<class>.json: names, subnets, engines) stays after class-down, for the report.
 
 The numbers below were measured on a 2-core, 24 GiB Debian 12 machine (make bench-class;
 README, "A whole class on one machine"): starting labs is CPU-bound, so a few at a time.
 """
-
 from __future__ import annotations
 
 import json

@@ -1,9 +1,9 @@
 """`make bench`: the numbers that matter, measured on this machine, written as JSON.
 
-Warm lab-up (down, then up with every image cached) to all-healthy, one probe, each
-variant, all variants, the running lab's memory, its CPU while idle (a minute: containers,
-their shims, the engine's share; `idle_cpu_percent_of_one_core`) and the image sizes, and what the
-restriction trace costs (each Postfix variant run traced and untraced, in turns). With
+Warm lab-up (down, then up with every image cached) to all-healthy, the bootstrap check on
+this ready machine (`bootstrap_ready_seconds`), one probe, each variant, all variants, the
+running lab's memory, its CPU while idle (a minute: containers, their shims, the engine's
+share; `idle_cpu_percent_of_one_core`) and the image sizes, and what the restriction trace costs (each Postfix variant run traced and untraced, in turns). With
 --cold, first remove the lab's images and the base image, and time the cold build too
 (minutes). The whole matrix as `make verify` runs it, through the command agent and with
 one docker exec per command, beside the figures from before (lab/bench/before.json). The
@@ -89,6 +89,14 @@ def timed(fn: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> tuple[float,
     return round(time.monotonic() - start, 2), value
 
 
+def bootstrap_ready(s: settings.Settings, rounds: int = 5) -> dict[str, Any]:
+    """`python3 -m lab.bootstrap` on this machine, ready: what every make target that needs
+    the engine pays first (observing the machine and asking the engine's socket)."""
+    times = [timed(subprocess.run, ["python3", "-m", "lab.bootstrap"], cwd=s.root, capture_output=True, check=True)[0]
+             for _ in range(rounds)]
+    return {"median": statistics.median(times), "all": times}
+
+
 def trace_cost(s: settings.Settings, topo: topology.Topology, variants: list[str], rounds: int) -> dict[str, Any]:
     """Each Postfix variant run traced and untraced, alternately (the order flips every round,
     so neither always runs on a warmer server): median seconds of each, and the difference per
@@ -146,27 +154,16 @@ def main(argv: list[str] | None = None) -> int:
     # the variants that wait for a drac entry to expire: the docs state their time apart
     pop_variants = {v for v in variants if any(p.pop is not None for p in scenario.find(v, topo).probes)}
     save = lambda report: write(path, report, pop_variants if args.record else None)  # noqa: E731
-    if args.trace_only:
-        verify.ensure_running(s, quiet)
-        previous = json.loads(path.read_text()) if path.exists() else {}
-        report = {**previous, "trace_cost": trace_cost(s, topo, variants, args.trace_rounds)}
-        return save(report)
-    if args.matrix_only:
-        verify.ensure_running(s, quiet)
-        previous = json.loads(path.read_text()) if path.exists() else {}
-        return save({**previous, "matrix": matrix(s, variants)})
-    if args.commands_only:
-        verify.ensure_running(s, quiet)
-        previous = json.loads(path.read_text()) if path.exists() else {}
-        return save({**previous, "commands": commands(s, args.verify_rounds)})
-    if args.audit_only:
-        verify.ensure_running(s, quiet)
-        previous = json.loads(path.read_text()) if path.exists() else {}
-        return save({**previous, "audit": audit_times(s, topo, variants)})
-    if args.idle_only:
-        verify.ensure_running(s, quiet)
-        previous = json.loads(path.read_text()) if path.exists() else {}
-        return save({**previous, **idle(s, args.idle_seconds)})
+    only = {"trace_only": lambda: {"trace_cost": trace_cost(s, topo, variants, args.trace_rounds)},
+            "matrix_only": lambda: {"matrix": matrix(s, variants)},
+            "commands_only": lambda: {"commands": commands(s, args.verify_rounds)},
+            "audit_only": lambda: {"audit": audit_times(s, topo, variants)},
+            "idle_only": lambda: idle(s, args.idle_seconds)}
+    for flag, measure in only.items():
+        if getattr(args, flag):  # only that, on the lab as it runs, kept beside the last full run's numbers
+            verify.ensure_running(s, quiet)
+            previous = json.loads(path.read_text()) if path.exists() else {}
+            return save({**previous, **measure()})
     lifecycle.down(s)
     if args.cold:
         for tag in [images.tag(s, n) for n in images.folders(s)] + [s.base_image]:
@@ -175,6 +172,7 @@ def main(argv: list[str] | None = None) -> int:
     report["warm_lab_up_seconds"], up = timed(lifecycle.up, s, quiet)
     s = up.settings  # a named lab's subnets are allocated anew after the down
     topo = topology.load(s)
+    report["bootstrap_ready_seconds"] = bootstrap_ready(s)
     report["memory"] = memory(s)
     report.update(idle(s, args.idle_seconds))
     report["image_sizes_mib"] = image_sizes(s)

@@ -61,7 +61,8 @@ def queue_ids_for(lines: list[str], token: str) -> list[str]:
 
 
 def probe_session(lines: list[str], token: str, client_address: str | None = None) -> Session | None:
-    """The session that received the token's message (see postfix_log.pick)."""
+    """The probe's session: the one that queued the token's message, else the first from the
+    probe's client address (sessions.pick)."""
     return pick(sessions(lines), set(queue_ids_for(lines, token)), client_address)
 
 

@@ -160,10 +160,3 @@ def judge_run(run: RunResult, goal: Goal | None = None) -> GoalVerdict:
     broken = [p.probe for p in run.probes if p.goal_met is False]
     run.goal = GoalVerdict(goal.id, not broken, broken, [p.probe for p in run.probes if p.goal_met is None])
     return run.goal
-
-
-def ensure(run: RunResult, goal: Goal | None = None) -> RunResult:
-    """A run recorded before runs carried a goal verdict gets one (from its outcomes)."""
-    if not run.goal:
-        judge_run(run, goal)
-    return run

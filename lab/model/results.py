@@ -14,7 +14,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from lab.model import verdict
+from lab.errors import LabError
+from lab.model import scenario, verdict
 from lab.model.goal import GoalVerdict
 from lab.model.outcomes import Outcome
 from lab.model.settings import Settings
@@ -103,18 +104,49 @@ class RunResult:
         return data
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> "RunResult":
-        fields = {k: v for k, v in data.items() if k not in ("ok", "probes", "basis", "goal", "lab")}
-        probes = [ProbeResult(**{**p, "expected": Outcome(p["expected"]) if p.get("expected") else None,
-                                 "actual": Outcome(p["actual"]),
-                                 "verdict": Kind(p["verdict"]) if p.get("verdict") else None,
-                                 "trace": [TraceStep.from_dict(t) for t in p.get("trace", [])]})
-                  for p in data["probes"]]
-        run = cls(probes=probes, lab=LabRef(**data["lab"]), basis=Basis(data.get("basis") or Basis.EXPECTED),
-                  goal=GoalVerdict(**data["goal"]) if data.get("goal") else None, **fields)
-        if any(p.verdict is None for p in probes) or run.goal is None:  # recorded before runs carried them
-            verdict.decide(run, run.basis)
+    def from_dict(cls, data: dict[str, Any], source: str | Path = "a run document") -> "RunResult":
+        """The run a document records, in today's shape whatever its age (migrate()). A
+        document of an unknown or newer schema, or not a run at all, is a LabError naming
+        `source` (the file it came from)."""
+        schema = data.get("schema") if isinstance(data, dict) else None
+        if isinstance(schema, int) and schema > SCHEMA:
+            raise LabError(f"{source}: a run result of schema {schema}, newer than this lab reads ({SCHEMA}): "
+                           "update the lab (git pull) to read it")
+        if schema != SCHEMA:
+            raise LabError(f"{source}: not a lab run result of schema {SCHEMA} (schema: {schema!r})")
+        try:
+            data = migrate(data)
+            fields = {k: v for k, v in data.items() if k not in ("ok", "probes", "basis", "goal", "lab")}
+            probes = [ProbeResult(**{**p, "expected": Outcome(p["expected"]) if p.get("expected") else None,
+                                     "actual": Outcome(p["actual"]),
+                                     "verdict": Kind(p["verdict"]) if p.get("verdict") else None,
+                                     "trace": [TraceStep.from_dict(t) for t in p["trace"]]})
+                      for p in data["probes"]]
+            run = cls(probes=probes, lab=LabRef(**data["lab"]), basis=Basis(data.get("basis") or Basis.EXPECTED),
+                      goal=GoalVerdict(**data["goal"]) if data.get("goal") else None, **fields)
+        except (TypeError, KeyError, ValueError, AttributeError) as exc:
+            raise LabError(f"{source}: not a lab run result of schema {SCHEMA} ({type(exc).__name__}: {exc})") from None
+        if run.goal is None or any(p.verdict is None for p in probes):  # recorded before runs carried them:
+            verdict.decide(run, run.basis)  # judged now, from its outcomes
         return run
+
+
+# --- older documents ---------------------------------------------------------------------
+# Runs of schema 2 recorded before a field existed lack it; every reader gets today's shape.
+OLD_RUN_TRACE = "no trace: this run was recorded before the lab traced restrictions"
+
+
+def migrate(data: dict) -> dict:
+    """A run document in today's shape: a probe recorded before the lab traced restrictions
+    has no trace and says so (trace_note); a run recorded before the Japanese texts gets its
+    variant's (from its scenario file, when it still exists). The goal verdict is judged in
+    from_dict, with every row's verdict, on the run's outcomes."""
+    probes = [p if "trace" in p else {**p, "trace": [], "trace_note": p.get("trace_note") or OLD_RUN_TRACE}
+              for p in data["probes"]]
+    data = {**data, "probes": probes}
+    if "title_ja" not in data or "lesson_ja" not in data:
+        data.update({k: data.get(k) or v for k, v in scenario.texts_ja(data.get("variant", "")).items()})
+    return data
 
 
 def lab_of(settings: Settings) -> LabRef:
@@ -165,5 +197,16 @@ def save_try(result: RunResult, settings: Settings) -> Path:
     return path
 
 
+def read(path: Path) -> RunResult:
+    """The run recorded in a file (an OSError when it cannot be read; a LabError naming it
+    when it is no run result this lab reads)."""
+    try:
+        data = json.loads(path.read_text())
+    except json.JSONDecodeError as exc:
+        raise LabError(f"{path}: not JSON ({exc})") from None
+    return RunResult.from_dict(data, path)
+
+
 def load(variant: str, settings: Settings) -> RunResult:
-    return RunResult.from_dict(json.loads((results_dir(settings) / f"{variant}.json").read_text()))
+    """This lab's latest run of the variant (FileNotFoundError when there is none)."""
+    return read(results_dir(settings) / f"{variant}.json")

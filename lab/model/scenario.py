@@ -207,6 +207,18 @@ def ids(directory: Path = SCENARIO_DIR) -> list[str]:
     return sorted(p.stem for p in directory.glob("*.yaml"))
 
 
+def texts_ja(variant: str, directory: Path = SCENARIO_DIR) -> dict[str, str]:
+    """The variant's title_ja and lesson_ja as its file has them ({} when there is no such
+    variant, or its file does not read): for runs recorded before runs carried them."""
+    if variant not in ids(directory):
+        return {}
+    try:
+        data = yaml.safe_load((directory / f"{variant}.yaml").read_text())
+    except (OSError, yaml.YAMLError):
+        return {}
+    return {key: str(data.get(key) or "") for key in ("title_ja", "lesson_ja")} if isinstance(data, dict) else {}
+
+
 def find(variant: str, topo: Topology, directory: Path = SCENARIO_DIR) -> Scenario:
     """A variant by its id (scenarios/<id>.yaml), or a scenario file of the user's own by path."""
     if variant.endswith((".yaml", ".yml")):
@@ -215,11 +227,6 @@ def find(variant: str, topo: Topology, directory: Path = SCENARIO_DIR) -> Scenar
     if not path.exists():
         raise LabError(f"unknown variant {variant!r}: scenarios/ has {', '.join(ids(directory)) or 'none'}")
     return load(path, topo)
-
-
-def load_all(topo: Topology, directory: Path = SCENARIO_DIR) -> list[Scenario]:
-    probes = load_probes(hosts=set(topo.hosts))
-    return [load(directory / f"{i}.yaml", topo, probes) for i in ids(directory)]
 
 
 def check_all(topo: Topology, directory: Path = SCENARIO_DIR) -> tuple[list[Scenario], list[str]]:

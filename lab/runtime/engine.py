@@ -129,7 +129,7 @@ def remove(thing: Container | Network | Volume, **options: bool) -> bool:
     except docker.errors.APIError as exc:  # 409 with force: a removal already in progress
         if not (isinstance(thing, Container) and exc.status_code == 409 and options.get("force")):
             raise
-        if not waiting.until(lambda: not refreshed(thing), REMOVAL_TIMEOUT):
+        if not waiting.poll(lambda: not refreshed(thing), REMOVAL_TIMEOUT):
             raise LabError(f"container {thing.name}: another removal of it did not end in "
                            f"{REMOVAL_TIMEOUT:.0f} s ({exc.explanation})") from None
         return False

@@ -1,4 +1,6 @@
-"""Running things inside lab hosts: commands, the probe, waiting for a token to show up."""
+"""Doing things inside a lab host: run a command (as root through the host's agent, as
+another user with docker exec), run the probe script, write files, find the file a token
+is in, and read a log from a mark on. Nothing here waits: the callers poll (lab.waiting)."""
 
 from __future__ import annotations
 

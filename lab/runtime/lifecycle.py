@@ -154,11 +154,17 @@ def _health_report(states: list[HostState]) -> str:
                      for h in states if h.health != Health.HEALTHY)
 
 
+def _health_seen(states: list[HostState], expected: int) -> str:
+    healthy = sum(h.health == "healthy" for h in states)
+    return f"{healthy} of {expected} hosts healthy" + (f" ({_health_report(states)})" if healthy < len(states) else "")
+
+
 def wait_healthy(settings: Settings, expected: int, timeout: float = HEALTH_TIMEOUT,
                  heal_once: Callable[[list[str]], None] | None = None, grace: float = GRACE) -> list[HostState]:
     """Wait until all `expected` hosts are healthy. A host that turns unhealthy meanwhile is
     handed to heal_once(hosts) the first time (a health check can flip only now, for a
-    fault that happened just before); a stopped host, or one unhealthy again, ends the wait."""
+    fault that happened just before); a stopped host, or one unhealthy again, ends the wait
+    (Unhealthy); so does the time-out (waiting.TimedOut). Both name the hosts and their health."""
     healed: set[str] = set()
     passed: dict[str, HostState] = {}  # a host healthy once in this wait is not asked again
 
@@ -176,18 +182,13 @@ def wait_healthy(settings: Settings, expected: int, timeout: float = HEALTH_TIME
             return states, False
         return None
 
-    done = waiting.until(settled, timeout, every=0.5)
-    if done and done[1]:
-        return done[0]
-    why = "stopped or unhealthy" if done else f"not healthy after {timeout:.0f} s"
-    raise Unhealthy(f"lab {settings.name}: {why}: {_health_report(host_states(settings))}; "
-                    f"'{settings.command('make lab-up')}' restarts what is unhealthy, "
-                    f"'{settings.command('make lab-down')}' removes the lab")
-
-
-def unhealthy(settings: Settings) -> dict[str, str]:
-    """The lab's hosts whose health check fails now: host -> the check's last words."""
-    return {h.name: h.said or "its check fails" for h in host_states(settings) if h.health == Health.UNHEALTHY}
+    what_to_do = (f"'{settings.command('make lab-up')}' restarts what is unhealthy, "
+                  f"'{settings.command('make lab-down')}' removes the lab")
+    states, healthy = waiting.until(settled, timeout, what=f"lab {settings.name}'s hosts to be healthy", every=0.5,
+                                    last=lambda: _health_seen(host_states(settings), expected), hint=what_to_do)
+    if healthy:
+        return states
+    raise Unhealthy(f"lab {settings.name}: stopped or unhealthy: {_health_report(host_states(settings))}; {what_to_do}")
 
 
 def heal(settings: Settings, runner: compose.Compose, hosts: list[str], say: Callable[[str], None] = print) -> None:
@@ -242,7 +243,7 @@ def up(settings: Settings | None = None, say: Callable[[str], None] = print,
     try:
         hosts = wait_healthy(settings, len(topo.hosts), heal_once=lambda sick: heal(settings, runner, sick, say),
                              grace=grace)
-    except Unhealthy:
+    except (Unhealthy, waiting.TimedOut):
         if not existed:
             down(settings)  # never leave a half-started lab behind
         raise

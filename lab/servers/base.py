@@ -92,9 +92,6 @@ class Server:
     def set_variant(self, variant: str) -> None:
         hostexec.put_files(self.settings, self.name, {VARIANT_FILE: variant + "\n"})
 
-    def active_variant(self) -> str | None:
-        return (self.applied() or (0, None))[1]
-
     def applied(self) -> tuple[int, str] | None:
         """(when, variant) of the variant applied last, or None."""
         out = hostexec.run(self.settings, self.name, ["sh", "-c", f"stat -c %Y {VARIANT_FILE} && cat {VARIANT_FILE}"])

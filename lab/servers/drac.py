@@ -109,6 +109,6 @@ class Drac:
     def wait_expired(self, address: str, expire: int) -> str:
         """Wait until dracd has removed the entry; the deadline is the expiry plus a grace."""
         start = time.monotonic()
-        if not waiting.until(lambda: not self.entry(address), expire + EXPIRY_GRACE, every=0.05):
+        if not waiting.poll(lambda: not self.entry(address), expire + EXPIRY_GRACE, every=0.05):  # either way a note
             return f"drac: entry for {address} still present {expire + EXPIRY_GRACE:.0f} s after login (expire={expire}s)"
         return f"drac: entry for {address} gone after {time.monotonic() - start:.1f} s (expire={expire}s)"

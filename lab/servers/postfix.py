@@ -158,7 +158,7 @@ class PostfixServer(Server):
             banner = self.greeting(timeout=1.5)
             return ("ok", banner) if banner_code(banner) == Reply.SERVICE_READY else None
 
-        done = waiting.until(settled, timeout, every=0.1)
+        done = waiting.poll(settled, timeout, every=0.1)  # no greeting in time: it does not serve
         problem = None
         if check.exit_code != 0 or any(FATAL.search(line) for line in said):
             problem = next((line for line in said if FATAL.search(line)), said[-1] if said else "postfix check failed")
@@ -175,31 +175,41 @@ class PostfixServer(Server):
     def restart(self, timeout: float = 30.0) -> None:
         """A whole new master (the container restarts: Postfix runs in the foreground as its
         main process): the only way to clear a throttled service at once. Returns when the
-        master runs again; check_serving() then says whether smtpd serves."""
+        master runs again (else waiting.TimedOut); check_serving() then says whether smtpd serves."""
         hostexec.container(self.settings, self.name).restart(timeout=5)
 
-        def master_runs() -> bool:
-            try:
-                return hostexec.run(self.settings, self.name, "postfix status").exit_code == 0
-            except LabError:  # not running yet
-                return False
+        said = "nothing yet"
 
-        if not waiting.until(master_runs, timeout, every=0.3):
-            raise ConfigRefused(f"{self.name}: Postfix's master did not start within {timeout:.0f} s of a restart")
+        def master_runs() -> bool:
+            nonlocal said
+            try:
+                status = hostexec.run(self.settings, self.name, "postfix status")
+            except LabError as exc:  # not running yet
+                said = str(exc)
+                return False
+            said = f"postfix status: exit {status.exit_code} {(status.output.strip().splitlines() or [''])[-1]}"
+            return status.exit_code == 0
+
+        waiting.until(master_runs, timeout, what=f"Postfix's master on {self.name} to run after a restart",
+                      every=0.3, last=lambda: said)
 
     def reload(self, timeout: float = 15.0) -> None:
         """`postfix reload` returns at once; wait for master's reload line and for every
-        smtpd started under the old configuration to be gone."""
+        smtpd started under the old configuration to be gone (else waiting.TimedOut)."""
         old = self.run("pidof smtpd || true").split()
         mark = self.log_mark()
         self.run(["postfix", "reload"])
-        def reloaded() -> bool:
-            logged = any("reload -- version" in line for line in self.log_since(mark))
-            alive = self.run("pidof smtpd || true").split() if old else []
-            return logged and not set(old) & set(alive)
+        logged, alive = False, old
 
-        if not waiting.until(reloaded, timeout, every=0.1):
-            raise LabError(f"postfix: configuration not reloaded after {timeout:.0f} s (smtpd of the old one: {old})")
+        def reloaded() -> bool:
+            nonlocal logged, alive
+            logged = logged or any("reload -- version" in line for line in self.log_since(mark))
+            alive = sorted(set(old) & set(self.run("pidof smtpd || true").split())) if old else []
+            return logged and not alive
+
+        waiting.until(reloaded, timeout, what="Postfix to log its reload and its old smtpd to exit", every=0.1,
+                      last=lambda: f"reload logged: {'yes' if logged else 'no'}, "
+                                   f"smtpd of the old configuration: {' '.join(alive) or 'none'}")
 
     @contextmanager
     def answering_at_once(self) -> Iterator[str | None]:

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
-from lab.model import goal, results
+from lab.model import results
 from lab.model.results import RunResult
 from lab.model.scenario import Scenario
 from lab.model.settings import Settings
@@ -49,7 +49,7 @@ def latest(variant: str, settings: Settings) -> tuple[RunResult, Path] | None:
     path = results.results_dir(settings) / f"{variant}.json"
     if not path.exists():
         return None
-    return goal.ensure(results.load(variant, settings)), path
+    return results.load(variant, settings), path
 
 
 def stale(run: RunResult, s: Scenario) -> bool:
@@ -73,5 +73,4 @@ def obtain(s: Scenario, settings: Settings, run_now: Callable[[str], tuple[RunRe
     if found and not stale(found[0], s):
         return found[0], Source(found[1], found[0].started, fresh=False)
     run, path = run_now(s.id)
-    goal.ensure(run)
     return run, Source(path, run.started, fresh=True)

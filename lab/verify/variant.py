@@ -40,7 +40,7 @@ def reset_helpers(settings: Settings, topo: topology.Topology) -> None:
     hostexec.run(settings, sink.host, f"postsuper -d ALL >/dev/null 2>&1; rm -rf {sink.maildir}/new/* {sink.maildir}/cur/*")
 
 
-def lanes(probes: list[Probe], server_name: str) -> list[list[Probe]]:
+def lanes(probes: list[Probe]) -> list[list[Probe]]:
     """The probes split into lanes that can run side by side: one lane per host the server
     under test sees the probe come from (the client, or the relay for mail through it).
     Within a lane probes run in turn, so each log window holds one session from that
@@ -90,7 +90,7 @@ def run_variant(variant: str | Scenario, settings: Settings | None = None, say: 
 
     try:
         with ThreadPoolExecutor(max_workers=4) as pool:
-            list(pool.map(run_lane, lanes(probes, server.name)))  # list(): a lane's error is raised here
+            list(pool.map(run_lane, lanes(probes)))  # list(): a lane's error is raised here
     finally:
         server.trace_off()
     probe_results = [done[p.id] for p in probes]

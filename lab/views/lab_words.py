@@ -17,7 +17,7 @@ from lab.servers.sendmail import ONLY_REFUSALS
 from lab.servers.postfix import NOT_TRACED
 from lab.verify.probe_run import NO_OBJECTION
 from lab.views.page import ident
-from lab.views.trace_view import OLD_RUN
+from lab.model.results import OLD_RUN_TRACE as OLD_RUN
 
 
 @dataclass(frozen=True)

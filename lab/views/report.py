@@ -5,7 +5,6 @@ what the runs recorded."""
 
 from __future__ import annotations
 
-import json
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -19,7 +18,7 @@ from lab.errors import LabError
 from lab.model.audit import Audit
 from lab.views import audit_view, lang, page, teach_report
 from lab.views.run_table import lies, said, short_fate
-from lab.views.trace_view import OLD_RUN, groups
+from lab.views.trace_view import groups
 from lab.model.results import RunResult, results_dir
 
 # the topology picture, in the SVG's own units: drawn about as wide as a 1024-pixel window
@@ -82,13 +81,10 @@ def load_runs(s: settings.Settings) -> list[RunResult]:
     for path in sorted(results_dir(s).glob("*.json")):
         if path.stem == "bench":
             continue
-        try:
-            run = RunResult.from_dict(json.loads(path.read_text()))
-        except (json.JSONDecodeError, TypeError, KeyError) as exc:
-            raise LabError(f"{path}: not a lab result of schema {results.SCHEMA} ({exc})") from None
+        run = results.read(path)
         if run.lab.name != s.name:
             raise LabError(f"{path}: a run of lab {run.lab.name!r} in lab {s.name!r}'s results")
-        runs.append(teach_report.complete(run))  # a goal verdict and Japanese texts for older runs
+        runs.append(run)
     return sorted(runs, key=lambda r: order.get(r.variant, len(order)))
 
 
@@ -99,7 +95,7 @@ def render(runs: list[RunResult], topo: topology.Topology, language: str | None 
                            nmap_cell=lambda audit: ", ".join(audit_view.cell(Audit.from_dict(audit), language)))
     lab = runs[0].lab.name if runs else ""
     return env.get_template("report.html.j2").render(
-        runs=runs, topo=topo, svg=topology_svg(topo, language), lab=lab, old_run=OLD_RUN,
+        runs=runs, topo=topo, svg=topology_svg(topo, language), lab=lab,
         pages=page.pages("report.html", language), generated=datetime.now(timezone.utc).isoformat(timespec="seconds"),
         **teach_report.context(runs, language),  # the goal's colours, the matrices, the texts in the language
     )

@@ -268,11 +268,6 @@ def notes_view(run: RunResult) -> Group:
     return Group(*(hanging(indent, text) for indent, text in notes(run)))
 
 
-def details(run: RunResult) -> list[str]:
-    """The notes as plain lines."""
-    return [" " * indent + text.plain for indent, text in notes(run)]
-
-
 def hint(run: RunResult) -> str:
     """One line: how to run a row again, shown with the first row's command as stored (it
     names the lab, e.g. LAB_NAME=student07 ...)."""

@@ -11,7 +11,6 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-import yaml
 from markupsafe import Markup
 
 from lab.errors import LabError
@@ -44,25 +43,10 @@ class Cell:
         return "✓" if self.goal_met else "✗" if self.goal_met is False else "·"
 
 
-def complete(run: RunResult) -> RunResult:
-    """A run recorded before runs carried them gets its goal verdict (from its outcomes) and
-    its Japanese title and lesson (from its scenario file, when it still exists)."""
-    goals.ensure(run)
-    if not (run.title_ja and run.lesson_ja) and run.variant in scenario.ids():
-        try:
-            data = yaml.safe_load((scenario.SCENARIO_DIR / f"{run.variant}.yaml").read_text())
-            run.title_ja = run.title_ja or str(data.get("title_ja") or "")
-            run.lesson_ja = run.lesson_ja or str(data.get("lesson_ja") or "")
-        except (OSError, yaml.YAMLError):
-            pass
-    return run
-
-
 def matrix(runs: list[RunResult]) -> tuple[list[str], dict[str, list[Cell | None]]]:
     """The probes (in plan order, as first run) and, per probe, each run's cell or None."""
     probes: list[str] = []
     for run in runs:
-        complete(run)
         probes += [p.probe for p in run.probes if p.probe not in probes]
     rows: dict[str, list[Cell | None]] = {}
     for probe in probes:
@@ -129,8 +113,6 @@ def broken(run: RunResult, language: str) -> list[tuple[str, str, Markup, str]]:
 def context(runs: list[RunResult], language: str | None = None) -> dict[str, Any]:
     """The template's teaching variables."""
     language = language or langs.current()
-    for run in runs:
-        complete(run)
     g, plan = goals.note(), scenario.load_probes()
     return {
         "lang": language, "t": lambda key: langs.t(key, language), "goal_statement": g.text("statement", language),

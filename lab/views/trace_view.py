@@ -12,9 +12,6 @@ from __future__ import annotations
 from lab.model.results import ProbeResult, RunResult
 from lab.model.trace import TraceStep
 
-OLD_RUN = "no trace: this run was recorded before the lab traced restrictions"
-
-
 def groups(steps: list[TraceStep]) -> list[tuple[str, list[TraceStep]]]:
     """Consecutive steps of one list together, in evaluation order (a list may come back:
     client restrictions at a second RCPT)."""
@@ -34,9 +31,8 @@ def trace_lines(probe: ProbeResult, indent: str = "  ") -> list[str]:
         out.append(f"{indent}{name}")
         for s in steps:
             out.append(f"{indent * 2}{s.restriction:<{width}}  {s.result!s:<11}  {s.detail}".rstrip())
-    note = probe.trace_note or (None if probe.trace else OLD_RUN)
-    if note:
-        out.append(f"{indent}({note})")
+    if probe.trace_note:
+        out.append(f"{indent}({probe.trace_note})")
     return out
 
 

@@ -146,7 +146,7 @@ def runs() -> tuple[RunResult, ...]:
 TOPO = topology.load(settings.load({}))
 PAGES = {
     "report": lambda language: report.render(list(runs()), TOPO, language),
-    "sheets": lambda language: teach_report.render_sheets([s.rendered(TOPO) for s in scenario.load_all(TOPO)], TOPO,
+    "sheets": lambda language: teach_report.render_sheets([s.rendered(TOPO) for s in scenario.check_all(TOPO)[0]], TOPO,
                                                           "smtplab", language),
     "class": lambda language: class_report.render("monday", {"ann": list(runs()), "bob": list(runs()[:4])}, language),
 }

@@ -6,18 +6,19 @@ conditions, and talk to the running container (shell, files, mail log, SMTP).
 
 `alone` gives an image its own internal network and waits until it is healthy; `started`
 puts one more container on a network the caller owns (the relay tests start three).
-Nothing here sleeps for a fixed time: `wait_for` polls a condition until a deadline and
-fails with the details that explain the timeout (a log tail, the container's output).
+Nothing here sleeps for a fixed time: the lab's own `waiting.until` polls a condition until a
+deadline and fails naming what it waited for, with the state that explains the time-out (a log
+tail, the container's output) as its last seen.
 """
 
+import base64
 import os
 import smtplib
-import time
 import uuid
 from contextlib import contextmanager
 from pathlib import Path
 
-import pytest
+from lab import waiting
 
 os.environ.setdefault("TESTCONTAINERS_RYUK_DISABLED", "true")  # its image cannot be pulled here
 
@@ -29,7 +30,6 @@ NAME_PREFIX = "smtplab-test-"  # every container these tests start: smtplab-test
 MAIL_LOG = "/var/log/mail.log"
 SINK_MAILDIR = "/var/mail/sink/Maildir"  # where the remote image keeps every message
 HEALTHY_WITHIN = 60  # seconds
-POLL = 0.2  # seconds between two looks
 
 
 def build_image(name):
@@ -46,15 +46,10 @@ def build_image(name):
     return images.build_one(s, name).image
 
 
-def wait_for(condition, timeout, what, details=lambda: ""):
-    """Poll condition() until it returns something truthy and return that; on timeout fail
-    the test, naming what was awaited and adding details()."""
-    deadline = time.monotonic() + timeout
-    while not (result := condition()):
-        if time.monotonic() > deadline:
-            pytest.fail(f"timed out after {timeout}s waiting for {what}\n{details()}")
-        time.sleep(POLL)
-    return result
+def auth_plain(smtp, user, password):
+    """(code, text) of AUTH PLAIN with an initial response."""
+    blob = base64.b64encode(f"\0{user}\0{password}".encode()).decode()
+    return smtp.docmd("AUTH", f"PLAIN {blob}")
 
 
 def token():
@@ -81,8 +76,6 @@ class RunningImage:
         self.wrapped = container.get_wrapped_container()
         self.wrapped.reload()
         self.ip = self.wrapped.attrs["NetworkSettings"]["Networks"][network.name]["IPAddress"]
-        self.started = time.monotonic()
-        self.healthy_after = None  # seconds from start to healthy, set by wait_healthy()
 
     def health(self):
         """healthy when the image's own check passes now, else "failing" - or the container's
@@ -104,9 +97,10 @@ class RunningImage:
         return self.wrapped.logs().decode(errors="replace")
 
     def wait_healthy(self, timeout=HEALTHY_WITHIN):
-        """Wait until the healthcheck has decided, then require healthy."""
-        wait_for(lambda: self.health() != "failing", timeout, "the container to become healthy", self.output)
-        self.healthy_after = time.monotonic() - self.started
+        """Wait until the healthcheck has decided (within `timeout`, or fail saying so), then
+        require healthy."""
+        waiting.until(lambda: self.health() != "failing", timeout, what="the container to become healthy",
+                      last=self.output)
         assert self.health() == "healthy", self.output()
 
     def exec(self, *argv):
@@ -135,7 +129,7 @@ class RunningImage:
         left out: a message there is still being written and moves on to new/."""
         def find():
             return self.exec("grep", "-rl", "--exclude-dir=tmp", text, folder)[1].split()
-        [path] = wait_for(find, self.log_within, f"{text} in {folder}", details or self.log_tail)
+        [path] = waiting.until(find, self.log_within, what=f"{text} in {folder}", last=details or self.log_tail)
         return path
 
     def log(self, path=MAIL_LOG):
@@ -151,8 +145,8 @@ class RunningImage:
         def find():
             return next((line for line in self.read(path).splitlines()
                          if all(n in line for n in needles)), None)
-        return wait_for(find, self.log_within, f"a line with {needles} in {path}",
-                        lambda: self.log_tail(path))
+        return waiting.until(find, self.log_within, what=f"a line with {needles} in {path}",
+                             last=lambda: self.log_tail(path))
 
     def smtp(self):
         """An SMTP session with the container, greeting as client_name."""

@@ -10,7 +10,8 @@ import docker
 import pytest
 
 from lab.runtime import agent
-from support import NAME_PREFIX, build_image, wait_for
+from lab import waiting
+from support import NAME_PREFIX, build_image
 
 
 @pytest.fixture(scope="module")
@@ -59,7 +60,7 @@ def test_a_restarted_container_gets_a_fresh_agent(box):
     container, key = box
     assert agent.run(key, lambda: container, "echo before") == (0, "before\n")
     container.restart(timeout=1)
-    wait_for(lambda: container.reload() or container.status == "running", 20, "the container to run again")
+    waiting.until(lambda: container.reload() or container.status == "running", 20, what="the container to run again")
     assert agent.run(key, lambda: container, "echo after") == (0, "after\n")
 
 
@@ -74,4 +75,4 @@ def test_nothing_is_left_running_once_the_agents_close(box):
 
     assert not gone()  # the shell runs, its folder is there
     agent.forget(key)
-    wait_for(gone, 10, "the agent's shell to exit and remove its folder (the restarted one's too)")
+    waiting.until(gone, 10, what="the agent's shell to exit and remove its folder (the restarted one's too)")

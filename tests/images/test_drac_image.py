@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from support import wait_for
+from lab import waiting
 
 sys.path.insert(0, str(Path(__file__).parents[2] / "images" / "postfix" / "drac"))
 import drac  # noqa: E402
@@ -88,7 +88,7 @@ def test_entries_expire_and_expiry_is_logged(server, how):
     server.sh(f"dracd --clear && sed -i 's/^expire = .*/expire = 2/' /etc/drac/dracd.conf && dracauth 127.0.0.1 192.0.2.99 {how}")
     try:
         assert lookup(server, "192.0.2.99")
-        wait_for(lambda: lookup(server, "192.0.2.99") is None, 10, "dracd to expire 192.0.2.99")
+        waiting.until(lambda: lookup(server, "192.0.2.99") is None, 10, what="dracd to expire 192.0.2.99")
         server.log_line("dracd[", "expired 192.0.2.99")
     finally:
         server.sh("cp /etc/drac/baseline/dracd.conf /etc/drac/dracd.conf")
@@ -103,14 +103,14 @@ def test_an_idle_dracd_sleeps(server):
     (an idle lab costs nothing for it). Seen in the kernel: it sits in select with no
     timeout at all (/proc/PID/syscall: number, then the arguments; the 5th is the timeout)."""
     server.sh("dracd --clear")
-    wait_for(lambda: lookup(server, "192.0.2.99") is None, 10, "an empty map")
+    waiting.until(lambda: lookup(server, "192.0.2.99") is None, 10, what="an empty map")
 
     def waiting_forever():
         fields = server.sh("cat /proc/$(cat /run/dracd.pid)/syscall")[1].split()
         return fields if len(fields) > 5 and fields[0] in WAITS and fields[5] == "0x0" else None
 
-    wait_for(waiting_forever, 10, "dracd blocked in select without a timeout",
-             lambda: server.sh("cat /proc/$(cat /run/dracd.pid)/syscall")[1])
+    waiting.until(waiting_forever, 10, what="dracd blocked in select without a timeout",
+                  last=lambda: server.sh("cat /proc/$(cat /run/dracd.pid)/syscall")[1])
 
 
 @pytest.mark.parametrize("packet", [

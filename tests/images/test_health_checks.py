@@ -12,7 +12,8 @@ import pytest
 
 from lab.maillogs import postfix as postfix_log
 from lab.maillogs import sendmail as sendmail_log
-from support import MAIL_LOG, internal_network, started, wait_for
+from lab import waiting
+from support import MAIL_LOG, internal_network, started
 
 pytestmark = pytest.mark.docker
 
@@ -82,8 +83,8 @@ def test_health_checks_leave_the_students_logs_alone(lab, image):
     for _ in range(CHECKS):
         assert server.healthcheck() == (0, "")
     # each of our checks is in health.log (syslog writes a moment later)
-    wait_for(lambda: sessions_with("127.0.0.2", HEALTH_LOG, server) >= checked + CHECKS, 10,
-             "the checks' sessions in health.log", lambda: server.log_tail(HEALTH_LOG))
+    waiting.until(lambda: sessions_with("127.0.0.2", HEALTH_LOG, server) >= checked + CHECKS, 10,
+                  what="the checks' sessions in health.log", last=lambda: server.log_tail(HEALTH_LOG))
     assert {path: server.log(path) for path in logs} == before
 
 
@@ -97,7 +98,7 @@ def test_a_real_session_still_shows_in_the_mail_log(lab, image):
 
     def logged():
         return [s for s in parser.sessions(server.log().splitlines()) if s.client_address == client.ip]
-    [session] = wait_for(logged, 10, f"a session from {client.ip} in the mail log", server.log_tail)
+    [session] = waiting.until(logged, 10, what=f"a session from {client.ip} in the mail log", last=server.log_tail)
     assert all("127.0.0.2" not in line for line in server.log().splitlines())
 
 

@@ -1,4 +1,5 @@
-"""The postfix image on its own: Postfix + Cyrus SASL + Dovecot POP3, baseline config.
+"""The postfix image on its own: Postfix + Cyrus SASL + Dovecot POP3, baseline config
+(what it offers a client alike with Sendmail: test_mail_servers.py).
 
 One container on an internal testcontainers network; the test process speaks SMTP and
 POP3 to the container's address on that network and reads its logs with `docker exec`.
@@ -6,12 +7,12 @@ POP3 to the container's address on that network and reads its logs with `docker 
 
 import poplib
 import re
-import smtplib
 import socket
 
 import pytest
 
-from support import HEALTHY_WITHIN, token, wait_for
+from lab import waiting
+from support import token
 
 pytestmark = pytest.mark.docker
 
@@ -21,42 +22,6 @@ FQDN = "postfix.lab.example"
 @pytest.fixture(scope="module")
 def server(postfix_alone):
     return postfix_alone
-
-
-def test_container_becomes_healthy(server):
-    assert server.health() == "healthy"
-    assert server.healthy_after < HEALTHY_WITHIN
-
-
-def test_banner_names_the_host(server):
-    code, banner = server.banner()
-    assert code == 220
-    assert banner.decode().startswith(f"{FQDN} ESMTP Postfix")
-
-
-def test_ehlo_offers_auth_plain_without_tls(server):
-    with server.smtp() as smtp:
-        smtp.ehlo()
-        assert "starttls" not in smtp.esmtp_features
-        assert "PLAIN" in smtp.esmtp_features["auth"].split()
-        assert "LOGIN" in smtp.esmtp_features["auth"].split()
-
-
-def test_auth_plain_accepts_the_right_password(server):
-    with server.smtp() as smtp:
-        smtp.ehlo()
-        smtp.user, smtp.password = "alice", "wonderland"
-        code, _ = smtp.auth("PLAIN", smtp.auth_plain)
-        assert code == 235
-
-
-def test_auth_plain_refuses_a_wrong_password(server):
-    with server.smtp() as smtp:
-        smtp.ehlo()
-        smtp.user, smtp.password = "alice", "not-wonderland"
-        with pytest.raises(smtplib.SMTPAuthenticationError) as refused:
-            smtp.auth("PLAIN", smtp.auth_plain)
-        assert refused.value.smtp_code == 535
 
 
 def test_unauthenticated_mail_to_a_local_user_is_delivered_to_maildir(server):
@@ -129,8 +94,8 @@ def test_reload_is_logged(server):
                              r"configuration /etc/postfix$", re.M)
     before = len(reload_line.findall(server.log()))
     assert server.sh("postfix reload")[0] == 0
-    wait_for(lambda: len(reload_line.findall(server.log())) > before,
-             server.log_within, "the reload line", server.log_tail)
+    waiting.until(lambda: len(reload_line.findall(server.log())) > before, server.log_within, what="the reload line",
+                  last=server.log_tail)
 
 
 def test_baseline_copy_matches_the_running_config(server):
@@ -165,9 +130,9 @@ def test_a_killed_daemon_comes_back_and_pop_before_smtp_works_again(server, daem
     ended = f"supervise: {daemon} ended (killed by signal 9); runit starts it again"
     server.log_line(ended)
     assert ended in server.output()
-    wait_for(lambda: pid_of(server, daemon) not in ("", before), 10, f"a new {daemon}")
-    wait_for(lambda: server.sh("sv check rpcbind dracd dovecot")[0] == 0, 15,
-             "every service to answer again", lambda: server.sh("sv status /etc/lab/service/*")[1])
+    waiting.until(lambda: pid_of(server, daemon) not in ("", before), 10, what=f"a new {daemon}")
+    waiting.until(lambda: server.sh("sv check rpcbind dracd dovecot")[0] == 0, 15, what="every service to answer again",
+                  last=lambda: server.sh("sv status /etc/lab/service/*")[1])
     registered = {tuple(line.split()[:3]) for line in server.sh("rpcinfo -p")[1].splitlines()}
     assert {("900101", "1", "udp"), ("900101", "1", "tcp")} <= registered
     assert server.healthcheck() == (0, "")

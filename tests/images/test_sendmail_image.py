@@ -1,16 +1,15 @@
-"""The sendmail image on its own: Sendmail (TCP wrappers) + Cyrus SASL + procmail, baseline.
+"""The sendmail image on its own: Sendmail (TCP wrappers) + Cyrus SASL + procmail, baseline
+(what it offers a client alike with Postfix: test_mail_servers.py).
 
 One container on an internal testcontainers network; the test process speaks SMTP to the
 container's address on that network and reads mailboxes and the log with `docker exec`.
 """
 
-import base64
-
 import docker
 import pytest
 
-from support import (HEALTHY_WITHIN, RunningImage, internal_network, message, started, token,
-                     wait_for)
+from lab import waiting
+from support import RunningImage, auth_plain, internal_network, message, started, token
 
 pytestmark = pytest.mark.docker
 
@@ -31,7 +30,7 @@ class Server(RunningImage):
         def find():
             messages = ("\n" + self.read(f"/var/mail/{user}")).split("\nFrom ")
             return next((m for m in messages if tok in m), None)
-        return wait_for(find, DELIVERED_WITHIN, f"{tok} in /var/mail/{user}", self.log_tail)
+        return waiting.until(find, DELIVERED_WITHIN, what=f"{tok} in /var/mail/{user}", last=self.log_tail)
 
 
 @pytest.fixture(scope="module")
@@ -46,37 +45,6 @@ def server():
                      extra_hosts={CLIENT: gateway}) as srv:
             srv.wait_healthy()
             yield srv
-
-
-def auth_plain(smtp, user, password):
-    """(code, text) of AUTH PLAIN with an initial response."""
-    blob = base64.b64encode(f"\0{user}\0{password}".encode()).decode()
-    return smtp.docmd("AUTH", f"PLAIN {blob}")
-
-
-def test_container_becomes_healthy(server):
-    assert server.health() == "healthy"
-    assert server.healthy_after < HEALTHY_WITHIN
-
-
-def test_banner_names_the_host(server):
-    code, banner = server.banner()
-    assert code == 220
-    assert banner.decode().startswith(f"{FQDN} ESMTP Sendmail 8.")
-
-
-def test_ehlo_offers_auth_plain_without_tls(server):
-    with server.smtp() as smtp:
-        smtp.ehlo()
-        assert "starttls" not in smtp.esmtp_features
-        assert smtp.esmtp_features["auth"].split() == ["PLAIN", "LOGIN"]
-
-
-@pytest.mark.parametrize("password, code", [("wonderland", 235), ("not-wonderland", 535)])
-def test_auth_plain(server, password, code):
-    with server.smtp() as smtp:
-        smtp.ehlo()
-        assert auth_plain(smtp, "alice", password)[0] == code
 
 
 def test_authenticated_mail_to_a_local_user_is_delivered_to_mbox(server):

@@ -2,7 +2,6 @@
 variant works at once (Postfix's master throttles a service whose start failed for 60 s
 and a reload keeps the throttle: the lab restarts Postfix after a broken variant)."""
 
-import time
 from pathlib import Path
 
 import pytest
@@ -20,15 +19,14 @@ def topo(running_lab, lab_settings):
     return topology.load(lab_settings)
 
 
-def test_misspelled_restriction_stops_in_seconds_quoting_postfix(topo, lab_settings):
-    start = time.monotonic()
+def test_misspelled_restriction_stops_quoting_postfix(topo, lab_settings):
     with pytest.raises(ConfigRefused) as refused:
         verify.run_variant(str(TYPO), lab_settings, say=lambda *_: None)
     message = str(refused.value)
     assert "typo-restriction.yaml" in message  # the file the user must fix
     assert "fatal: in parameter smtpd_relay_restrictions or smtpd_recipient_restrictions" in message
     assert "\n" not in message and "None" not in message
-    assert time.monotonic() - start < 30
+    assert "no SMTP greeting" not in message  # Postfix's own fatal line, not a greeting waited out
     # status knows: the server does not serve
     assert "no SMTP greeting" in servers.adapter("postfix", lab_settings, topo).serving()
 

@@ -1,8 +1,6 @@
 """drac in the running lab: another host finds and calls dracd through rpcbind, and a
 dracd that dies mid-run makes POP-before-SMTP fail closed - reported, not hung."""
 
-import time
-
 import pytest
 
 from lab.runtime import hostexec
@@ -49,16 +47,13 @@ def test_killing_dracd_mid_run_fails_closed_and_is_reported(running_lab, lab_set
         return config
 
     monkeypatch.setattr(PostfixServer, "apply", apply_then_kill_dracd)
-    started = time.monotonic()
     run = verify.run_variant("method2", lab_settings, only=PROBE)
-    took = time.monotonic() - started
     monkeypatch.undo()
     try:
         [probe] = run.probes
         assert (probe.expected, probe.actual, probe.code, probe.ok) == ("relayed", "rejected", 554, False)
         assert f"drac: no entry for {probe.client_address} after the POP3 login" in probe.evidence
         assert any("drac-login: dracauth for alice" in line and "failed" in line for line in probe.evidence)
-        assert took < 60, f"the run took {took:.0f} s"
         assert hostexec.run(lab_settings, "postfix", "/usr/local/sbin/healthcheck").exit_code != 0
     finally:
         # the reset starts dracd again; back to the baseline the other lab tests expect

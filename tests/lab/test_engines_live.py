@@ -55,8 +55,11 @@ def second_engine(docker_engine):
                 return "died"
             return subprocess.run(["docker", "-H", sock, "version"], capture_output=True).returncode == 0
 
-        if waiting.until(answers, 30) is not True:
-            pytest.fail(f"the second dockerd did not answer: {open(f'{base}.log').read()[-1500:]}", pytrace=False)
+        def said() -> str:
+            return open(f"{base}.log").read()[-1500:]
+
+        if waiting.until(answers, 30, what="the second dockerd to answer", last=said) is not True:
+            pytest.fail(f"the second dockerd exited: {said()}", pytrace=False)
         yield sock
     finally:
         with engine.using(sock):

@@ -21,8 +21,11 @@ def test_relay_with_a_broken_smtpd_turns_unhealthy_and_verify_heals_it(running_l
     broken = hostexec.run(lab_settings, "relay", "postconf -e 'smtpd_relay_restrictions = reject_unauth_destinaton' "
                                                  "'smtpd_recipient_restrictions =' && postfix reload")
     assert broken.exit_code == 0, broken.output
-    assert waiting.until(lambda: "relay" in lifecycle.unhealthy(lab_settings), 30, every=0.5), \
-        "the relay's health check did not notice that smtpd no longer greets"
+    def relay_health() -> str:
+        return next(h.health for h in lifecycle.status(lab_settings).hosts if h.name == "relay")
+
+    waiting.until(lambda: relay_health() == "unhealthy", 30, every=0.5,
+                  what="the relay's health check to notice that smtpd no longer greets", last=relay_health)
     status = subprocess.run([".venv/bin/python", "-m", "lab", "status"], capture_output=True, text=True,
                             cwd=lab_settings.root)
     assert status.returncode != 0 and "relay" in status.stdout and "unhealthy" in status.stdout
@@ -42,7 +45,7 @@ def test_a_killed_daemon_on_the_postfix_host_comes_back(running_lab, lab_setting
         now = hostexec.run(lab_settings, "postfix", f"pidof -sx {daemon}").output.split()
         return now and now != before and hostexec.run(lab_settings, "postfix", "dracd --check").exit_code == 0
 
-    assert waiting.until(back, 30, every=0.5), f"{daemon} did not come back after kill -9"
+    waiting.until(back, 30, every=0.5, what=f"{daemon} to come back after kill -9")
     run = verify.run_variant("method2-fixed", lab_settings, say=quiet, only="pop-before-smtp-on")
     assert [(p.probe, p.actual) for p in run.probes] == [("pop-before-smtp-on", "relayed")], run.probes[0].evidence
 

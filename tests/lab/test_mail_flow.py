@@ -49,6 +49,7 @@ def test_the_probe_source_address_is_the_clients_own(running_lab, lab_settings):
         "postfix did not log this test's session from the inside host under its own name and address"
 
 
-def wait_for_token(settings, host: str, token: str, paths: list[str], timeout: float = 30.0) -> str | None:
-    """Poll until the token shows up in a file under paths (returns the file) or time is up (None)."""
-    return waiting.until(lambda: hostexec.find_token(settings, host, token, paths), timeout)
+def wait_for_token(settings, host: str, token: str, paths: list[str], timeout: float = 30.0) -> str:
+    """The file under paths the token shows up in, waited for."""
+    return waiting.until(lambda: hostexec.find_token(settings, host, token, paths), timeout,
+                         what=f"{token} in {' '.join(paths)} on {host}")

@@ -25,8 +25,9 @@ def test_publish_forwards_localhost_to_postfix(running_lab):
             except ConnectionRefusedError:
                 return None
 
-        smtp = waiting.until(lambda: connected() or proc.poll() is not None, 15, every=0.1)
-        assert isinstance(smtp, smtplib.SMTP), "the forwarder never listened"
+        smtp = waiting.until(lambda: connected() or proc.poll() is not None, 15, what="the forwarder to listen",
+                             every=0.1)
+        assert isinstance(smtp, smtplib.SMTP), f"the forwarder exited ({proc.returncode}) before it listened"
         code, reply = smtp.ehlo("desktop.example")
         smtp.quit()
         assert code == 250 and reply.startswith(b"postfix.lab.example")

@@ -10,7 +10,7 @@ from lab.model.trace import StepResult
 from lab.runtime import hostexec
 from lab.verify import variant as verify
 
-TOPO = topology.load(settings.load())
+TOPO = topology.load(settings.load({}))  # the plan's shape (hosts, servers), for collection
 NO, REJECT, DEFER, IGNORED = StepResult.NO_DECISION, StepResult.REJECT, StepResult.DEFER, StepResult.IGNORED
 
 
@@ -66,7 +66,7 @@ def test_probe_by_hand_prints_its_trace_and_leaves_the_server_untraced(running_l
         ["permit_mynetworks", "no-decision"], ["check_recipient_access", "hash:/etc/postfix/access"],
         ["permit_sasl_authenticated", "no-decision"], ["reject", "reject"]]
     assert debug_peer_list(lab_settings) == ""
-    assert servers.adapter("postfix", lab_settings, TOPO).active_variant() == "method1"
+    assert servers.active(lab_settings, topology.load(lab_settings), {"postfix"}) == ("method1", "postfix")
 
 
 def test_sendmail_shows_what_its_log_tells_and_says_the_rest_is_not_logged(running_lab, lab_settings):

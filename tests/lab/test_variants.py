@@ -13,7 +13,7 @@ from lab.model import settings
 from lab.model import topology
 from lab.verify import variant as verify
 
-TOPO = topology.load(settings.load())
+TOPO = topology.load(settings.load({}))  # the plan's shape (hosts, servers), for collection
 RUNNABLE = [v for v in scenario.ids() if scenario.find(v, TOPO).server in TOPO.under_test]
 RUNS: dict[str, list] = {}  # variant -> its runs in this session, oldest first
 
@@ -35,7 +35,7 @@ def test_variant_matches_its_expectations(running_lab, lab_settings, variant):
     assert not mismatches
     for p in run.probes:  # no NAT, no proxy: the server saw the client's own address
         assert p.client_address_seen == p.client_address, p.probe
-    assert servers.adapter(run.server, lab_settings, TOPO).active_variant() == variant
+    assert servers.active(lab_settings, topology.load(lab_settings), {run.server}) == (variant, run.server)
     if run.server == "postfix":  # "maillog says" is a server's delivery claim, never the lab's own notes
         assert all(p.claim is None for p in run.probes)
 

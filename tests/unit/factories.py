@@ -25,3 +25,12 @@ def run(*probes, lab=LAB):
                              started="2026-11-29T09:00:00+00:00",
                              config={"postconf": "mynetworks = 127.0.0.0/8\n", "files": {}}, versions={"postfix": "3.7"},
                              probes=list(probes), seconds=1.0, lesson="L")
+
+
+def older_document(r) -> dict:
+    """The document a run recorded before runs carried a goal verdict, Japanese texts and
+    restriction traces would be: today's keys without those (schema 2 all along)."""
+    data = {k: v for k, v in r.to_dict().items() if k not in ("goal", "title_ja", "lesson_ja")}
+    data["probes"] = [{k: v for k, v in p.items() if k not in ("trace", "trace_note", "goal_met")}
+                      for p in data["probes"]]
+    return data

@@ -30,7 +30,7 @@ def recorded() -> list[RunResult]:
 @functools.cache
 def pages(language: str) -> dict[str, str]:
     runs = recorded()
-    variants = [s.rendered(TOPO) for s in scenario.load_all(TOPO)]
+    variants = [s.rendered(TOPO) for s in scenario.check_all(TOPO)[0]]
     return {"report": report.render(runs, TOPO, language),
             "sheets": teach_report.render_sheets(variants, TOPO, "smtplab", language),
             "class report": class_report.render("monday", {"ann": runs, "bob": runs[:3]}, language)}
@@ -84,7 +84,7 @@ def test_every_phrase_of_the_lab_reads_back_as_itself_and_has_its_japanese():
     from lab.servers.sendmail import ONLY_REFUSALS
     from lab.verify.probe_run import NO_OBJECTION
     from lab.views import lab_words
-    from lab.views.trace_view import OLD_RUN
+    from lab.model.results import OLD_RUN_TRACE as OLD_RUN
 
     said = [NO_OBJECTION, "SMTP AUTH (SASL password check)", "SMTP AUTH (authid=alice)", WRAPPERS_RULE,
             "smtpd_sasl_auth_enable (password check)", "check_rcpt: Relaying denied",

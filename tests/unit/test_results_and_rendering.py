@@ -8,6 +8,7 @@ import pytest
 from rich.console import Console
 
 from factories import LAB, probe, run
+from terminal import notes
 
 from lab.views import run_table as render_run
 from lab.model import goal, results, settings
@@ -95,11 +96,11 @@ def test_terminal_table_marks_mismatches_and_foreign_addresses():
     assert "10.0.0.9 (NOT 198.51.100.200!)" in bad  # the foreign address, loudly, only because it is foreign
     assert "outside → postfix" in text and "554 rcpt" in text
     assert text.count("python -m lab probe outside") == 2  # every row says how to run it again
-    notes = render_run.details(r)  # below the table at any width: the mismatch, the address, the command
-    assert notes[0].startswith("✗ bad: expected rejected, got delivered (554 at rcpt")
-    assert any(n.startswith("! bad: WARNING") and "10.0.0.9" in n and "198.51.100.200" in n for n in notes)
-    assert "    again: .venv/bin/python -m lab probe outside bad --server postfix" in notes
-    assert not any(n.startswith(("✗ good", "! good")) for n in notes)
+    said = notes(r)  # below the table at any width: the mismatch, the address, the command
+    assert said[0].startswith("✗ bad: expected rejected, got delivered (554 at rcpt")
+    assert any(n.startswith("! bad: WARNING") and "10.0.0.9" in n and "198.51.100.200" in n for n in said)
+    assert "    again: .venv/bin/python -m lab probe outside bad --server postfix" in said
+    assert not any(n.startswith(("✗ good", "! good")) for n in said)
 
 
 def test_markdown_has_every_row_and_the_config():

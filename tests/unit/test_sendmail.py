@@ -15,6 +15,7 @@ from rich.console import Console
 
 import procmail_model as procmail
 from factories import LAB
+from terminal import notes
 from lab.views import run_table as render_run
 from lab.model import results
 from lab.model import scenario
@@ -191,7 +192,7 @@ def test_terminal_and_markdown_show_both():
     console.print(render_run.table(quarantined_run()))
     text = console.export_text()
     assert "sendmail:/var/tmp/filterd-mails" in text and "stat=Sent (mailer=local) ← but quarantined" in text
-    assert any("the mail log says" in line and "stat=Sent" in line for line in render_run.details(quarantined_run()))
+    assert any("the mail log says" in line and "stat=Sent" in line for line in notes(quarantined_run()))
     md = render_run.markdown(quarantined_run())
     assert "## Quarantined, and what the logs say" in md and "`sendmail:/var/tmp/filterd-mails`" in md
     assert SENT in md and "Folder: /var/tmp/filterd-mails" in md

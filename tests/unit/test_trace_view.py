@@ -4,7 +4,7 @@ import dataclasses
 
 import pytest
 
-from factories import probe, run
+from factories import older_document, probe, run
 
 from lab import cli
 from lab.model import results, settings
@@ -36,7 +36,8 @@ def test_a_probe_without_steps_says_why():
     p = probe("auth-bad-password", "auth-failed", "auth-failed")
     p.trace_note = "Postfix evaluated no restriction list"
     assert trace_view.trace_lines(p) == ["  (Postfix evaluated no restriction list)"]
-    assert trace_view.trace_lines(probe("x", "rejected", "rejected")) == [f"  ({trace_view.OLD_RUN})"]
+    [old] = results.RunResult.from_dict(older_document(run(probe("x", "rejected", "rejected")))).probes
+    assert trace_view.trace_lines(old) == ["  (no trace: this run was recorded before the lab traced restrictions)"]
 
 
 @pytest.fixture
