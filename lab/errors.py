@@ -15,6 +15,11 @@ class Unhealthy(LabError):
     """A lab host did not become (or stay) healthy."""
 
 
+class HostGone(LabError):
+    """A lab host's container is not running (stopped, restarting or removed): a command
+    could not run in it."""
+
+
 class ComposeFailed(LabError):
     """docker compose itself failed (e.g. a network of a crashed run still in the way)."""
 

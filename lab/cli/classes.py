@@ -26,8 +26,8 @@ def cmd_up(args: argparse.Namespace) -> int:
     wheres = classes.engines(args.engines)
     done = _run("up", len(names), lambda event: classroom.up(args.cls, names, args.jobs or classroom.UP_JOBS, event,
                                                               say=lambda *_: None, wheres=wheres))
-    for line in class_view.roster(done):
-        console.print(line, soft_wrap=True, markup=False, style="red" if "failed after" in line else None)
+    for lab, line in zip(done.labs, class_view.roster(done)):  # a line per lab, in order
+        console.print(line, soft_wrap=True, markup=False, style="red" if lab.error else None)
     console.print(class_view.summary_line(done), style="green" if done.ok else "bold red")
     console.print(f"roster: results/class.{args.cls}.json; status: make class-status CLASS={args.cls}; "
                   f"remove them all: make class-down CLASS={args.cls}", style="dim")

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from lab.actions.records import record_run
 from lab.cli.common import Commands, lab_settings
-from lab.errors import LabError
+from lab.errors import ConfigRefused, LabError
 from lab.model import results, scenario, settings, sheet, topology
 from lab.model.results import RunResult
 from lab.views import lab_screen as render
@@ -119,10 +119,8 @@ def cmd_try(args: argparse.Namespace) -> int:
         with progress.Line(render.console) as line:
             line.update(f"{own.id}: applying")
             run = verify.run_variant(own, s, on_probe=line.probes(own.id), basis=Basis.GOAL)
-    except LabError as exc:  # the server's own complaint, naming the file (Postfix's adapter names it already)
-        if str(own.where) in str(exc):
-            raise
-        raise type(exc)(f"{own.where}: {own.server} refused it: {exc}") from None
+    except ConfigRefused:  # the server's own complaint: the adapter names the file
+        raise
     path = record_run(run, s, tried=True)
     render.console.print(teach_view.tried(run, render.console, lang.current()))
     print(f"-> {path.relative_to(s.root)}")

@@ -29,7 +29,7 @@ from collections.abc import Callable, Hashable, Sequence
 import docker.errors
 from docker.models.containers import Container
 
-from lab.errors import LabError
+from lab.errors import HostGone, LabError
 
 # POSIX sh and coreutils only: every lab image has them (the DNS and Sendmail hosts have no python3)
 # Its folder is in /dev/shm when it can be (a tmpfs each container start makes anew: a shell
@@ -142,13 +142,13 @@ def run(key: Hashable, open_container: Callable[[], Container], command: Sequenc
             try:
                 agent = Agent(open_container())
             except Gone as exc:
-                raise LabError(f"cannot run a command in the container: {exc}") from None
+                raise HostGone(f"cannot run a command in the container: {exc}") from None
         try:
             code, output = agent.call(text)
         except Gone as exc:
             agent.close()
             if fresh or attempt == 2:  # a new connection failed too: the container is not there
-                raise LabError(f"the container stopped while running {text[:60]!r}: {exc}") from None
+                raise HostGone(f"the container stopped while running {text[:60]!r}: {exc}") from None
             forget(key)  # kept from before: its container restarted since, and took the others too
             continue
         with _lock:
@@ -168,7 +168,7 @@ def exec_once(container: Container, argv: Sequence[str], user: str = "root") -> 
     try:
         result = container.exec_run(list(argv), user=user, demux=False)
     except docker.errors.APIError as exc:  # NotFound: removed; 409: not running
-        raise LabError(f"cannot run a command in the container: {exc.explanation or exc}") from None
+        raise HostGone(f"cannot run a command in the container: {exc.explanation or exc}") from None
     return result.exit_code, (result.output or b"").decode(errors="replace")
 
 

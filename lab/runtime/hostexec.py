@@ -16,7 +16,7 @@ from docker.models.containers import Container
 
 from lab.runtime import agent, engine
 from lab.model import topology
-from lab.errors import LabError
+from lab.errors import HostGone, LabError
 from lab.model.settings import Settings
 
 MAIL_LOG = "/var/log/mail.log"  # where every MTA of the lab logs (the images say so)
@@ -24,11 +24,11 @@ PROBE_SOURCE = Path(__file__).parents[1] / "incontainer" / "probe.py"  # lab/inc
 
 
 def container(settings: Settings, host: str) -> Container:
-    """The running container of a lab host (raises LabError if it is not running)."""
+    """The running container of a lab host (raises HostGone if it is not running)."""
     topology.load(settings).host(host)  # unknown names get the list of known ones
     found = engine.service_container(settings.name, host)
     if found is None:
-        raise LabError(f"host {host!r} of lab {settings.name!r} is not running: "
+        raise HostGone(f"host {host!r} of lab {settings.name!r} is not running: "
                        f"start the lab with '{settings.command('make lab-up')}'")
     return found
 

@@ -20,7 +20,7 @@ from lab.runtime import network_check
 from lab.runtime import subnets
 from lab.model import topology
 from lab import waiting
-from lab.errors import ComposeFailed, LabError, Unhealthy
+from lab.errors import ComposeFailed, HostGone, LabError, Unhealthy
 from lab.model.settings import Settings, load
 
 HEALTH_TIMEOUT = 180.0
@@ -104,7 +104,7 @@ def check_now(container: Container) -> tuple[bool, str]:
     key = (engine.host(), labels.get(engine.PROJECT_LABEL), labels.get("com.docker.compose.service", container.name))
     try:  # through the host's agent, which later commands of this process reuse
         code, output = agent.run(key, lambda: container, command)
-    except LabError as exc:  # it stopped meanwhile
+    except HostGone as exc:  # it stopped meanwhile
         return False, str(exc)
     lines = output.strip().splitlines()
     return code == 0, lines[-1] if lines else ""

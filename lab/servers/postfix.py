@@ -11,7 +11,7 @@ from typing import Any
 
 from lab.runtime import hostexec
 from lab import waiting
-from lab.errors import ConfigRefused, LabError
+from lab.errors import ConfigRefused, HostGone, LabError
 from lab.maillogs import postfix as postfix_log
 from lab.maillogs import postfix_trace
 from lab.maillogs.reader import MailLog
@@ -88,7 +88,7 @@ class PostfixServer(Server):
         self.traced, self._lists, self._postconf = False, {}, ""
         try:
             self._write(scenario, trace)
-        except ConfigRefused:
+        except (ConfigRefused, HostGone):
             raise
         except LabError as exc:
             raise ConfigRefused(f"{scenario.where}: {exc}") from None
@@ -184,7 +184,7 @@ class PostfixServer(Server):
             nonlocal said
             try:
                 status = hostexec.run(self.settings, self.name, "postfix status")
-            except LabError as exc:  # not running yet
+            except HostGone as exc:  # not running yet
                 said = str(exc)
                 return False
             said = f"postfix status: exit {status.exit_code} {(status.output.strip().splitlines() or [''])[-1]}"

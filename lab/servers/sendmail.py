@@ -14,6 +14,7 @@ import time
 from collections.abc import Sequence
 from typing import Any
 
+from lab.errors import ConfigRefused, HostGone, LabError
 from lab.maillogs import sendmail as sendmail_log
 from lab.maillogs.reader import MailLog
 from lab.maillogs.sessions import Session
@@ -56,7 +57,12 @@ class SendmailServer(Server):
         self.reset(rebuild=False)
         self.put_files(scenario.files)
         started = time.monotonic()
-        self.run(["sendmail-rebuild", "--restart"], what="sendmail-rebuild --restart")
+        try:
+            self.run(["sendmail-rebuild", "--restart"], what="sendmail-rebuild --restart")
+        except HostGone:
+            raise
+        except LabError as exc:  # m4 or Sendmail refused the files just written
+            raise ConfigRefused(f"{scenario.where}: Sendmail does not serve this configuration: {exc}") from None
         restart_seconds = round(time.monotonic() - started, 2)
         self.set_variant(scenario.id)
         return {

@@ -129,7 +129,7 @@ def test_a_sweep_ends_with_one_line_and_the_worst_status():
 
 
 def test_the_rows_that_stand_for_the_scanner_are_the_untrusted_internet_hosts_unauthenticated_relays():
-    topo = topology.load(settings.load())
+    topo = topology.load(settings.load({}))
     plan = scenario.load_probes(hosts=set(topo.hosts))
     assert topo.scanner == "scanner" and set(topo.host("scanner").addresses) == {"internet"}
     assert sorted(p for p, probe in plan.items() if stands_for_scanner(probe, topo)) == [
