@@ -157,7 +157,8 @@ def load(settings: Settings) -> Topology:
         for net, cfg in service.get("networks", {}).items():
             address = (cfg or {}).get("ipv4_address")
             if not address:
-                raise LabError(f"{path}: services.{name}.networks.{net}: give its ipv4_address (every host's address is fixed)")
+                raise LabError(f"{path}: services.{name}.networks.{net}: give its ipv4_address "
+                               "(every host's address is fixed)")
             addresses[net] = address
         hosts[name] = Host(name=name, fqdn=fqdn, role=roles.get(name, ""), addresses=addresses,
                            role_ja=roles_ja.get(name, ""), logs=tuple(str(logs.get(name) or "").split()))

@@ -52,7 +52,8 @@ def lanes(probes: list[Probe]) -> list[list[Probe]]:
     return list(by_source.values())
 
 
-def run_variant(variant: str | Scenario, settings: Settings | None = None, say: Callable[[str], None] = print, only: str | None = None,
+def run_variant(variant: str | Scenario, settings: Settings | None = None, say: Callable[[str], None] = print,
+                only: str | None = None,
                 on_probe: Callable[[str, int, int], None] | None = None, trace: bool = True,
                 reset: bool = True, ensured: bool = False, basis: Basis = Basis.EXPECTED,
                 audit: bool = False) -> results.RunResult:
