@@ -9,7 +9,7 @@ LAB := $(PY) -m lab
 VARIANTS := $(sort $(basename $(notdir $(wildcard scenarios/*.yaml))))
 export TESTCONTAINERS_RYUK_DISABLED := true
 
-.PHONY: help bootstrap venv build lab-up lab-down status test test-unit clean verify list report bench bench-cold publish audit audit-all \
+.PHONY: help bootstrap venv build lab-up lab-down status test test-unit typecheck clean verify list report bench bench-cold publish audit audit-all \
         class-up class-status class-verify class-report class-down bench-class \
         $(addprefix verify-,$(VARIANTS)) $(addprefix apply-,$(VARIANTS)) $(addprefix show-,$(VARIANTS)) \
         $(addprefix quiz-,$(VARIANTS)) $(addprefix predict-,$(VARIANTS)) $(addprefix grade-,$(VARIANTS)) try diff
@@ -48,10 +48,13 @@ status: $(STAMP) ## which hosts are running and healthy
 	$(LAB) status
 
 TEST_JOBS ?= 3
-test: bootstrap $(STAMP) ## the whole suite: unit, image, lab and browser tests, in TEST_JOBS (3) pytest workers
+test: bootstrap $(STAMP) typecheck ## the whole suite: mypy on lab/, then unit, image, lab and browser tests, in TEST_JOBS (3) pytest workers
 	@python3 -m lab.bootstrap --browser
 	$(LAB) build
 	$(PY) -m pytest -n $(TEST_JOBS) --dist loadgroup
+
+typecheck: $(STAMP) ## mypy on lab/: every function typed, no type error (pyproject.toml [tool.mypy])
+	$(PY) -m mypy
 
 test-unit: $(STAMP) ## only the fast tests: no Docker, no browser (make test runs them all)
 	$(PY) -m pytest -m 'not docker and not browser'

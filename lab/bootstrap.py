@@ -38,8 +38,10 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import TextIO
 
 from lab import waiting
 
@@ -69,14 +71,14 @@ COMMANDS = ("docker", "dockerd", "docker-compose", "debootstrap", "make", "apt-g
 class Machine:
     """What is present. Everything decide() looks at, and nothing else."""
 
-    commands: frozenset = frozenset()  # which of COMMANDS exist (sbin directories included)
+    commands: frozenset[str] = frozenset()  # which of COMMANDS exist (sbin directories included)
     compose: bool = False              # docker-compose exists or `docker compose version` answers
     engine: str = DOWN                 # UP, DOWN or DENIED
     docker_host: str = ""              # DOCKER_HOST when it names another engine than the local socket
     venv: bool = False                 # python3 has venv and ensurepip
-    python: tuple = (3, 11)            # python3's version
+    python: tuple[int, ...] = (3, 11)  # python3's version
     system_python: bool = True         # python3 is the distribution's (apt's python3-venv is for it)
-    os_ids: tuple = ()                 # ID and ID_LIKE of /etc/os-release, e.g. ("ubuntu", "debian")
+    os_ids: tuple[str, ...] = ()       # ID and ID_LIKE of /etc/os-release, e.g. ("ubuntu", "debian")
     root: bool = False
     sudo: bool = False                 # passwordless sudo (probed only when there is work to do)
     systemd: bool = False              # systemd is running (PID 1)
@@ -87,16 +89,16 @@ class Machine:
 
 @dataclass(frozen=True)
 class Step:
-    kind: str                # "run": must succeed; "start": run unless the engine answers;
-    argv: tuple = ()         # "spawn": start in the background unless it answers; "wait": for it
-    log: str | None = None   # for "wait": the engine's log to show when it does not answer
+    kind: str                   # "run": must succeed; "start": run unless the engine answers;
+    argv: tuple[str, ...] = ()  # "spawn": start in the background unless it answers; "wait": for it
+    log: str | None = None      # for "wait": the engine's log to show when it does not answer
 
 
 @dataclass(frozen=True)
 class Plan:
-    say: str = ""            # the one line announcing the steps ("" when there is nothing to do)
-    steps: tuple = ()
-    error: str = ""          # one line: why we stop, and the command to run
+    say: str = ""                # the one line announcing the steps ("" when there is nothing to do)
+    steps: tuple[Step, ...] = ()
+    error: str = ""              # one line: why we stop, and the command to run
 
 
 def _missing(m: Machine, venv_only: bool) -> list[str]:
@@ -114,7 +116,7 @@ def _missing(m: Machine, venv_only: bool) -> list[str]:
     return [p for p in WHY if p in need]
 
 
-def _starting(m: Machine, su: tuple) -> tuple[str, tuple, str]:
+def _starting(m: Machine, su: tuple[str, ...]) -> tuple[str, tuple[Step, ...], str]:
     """How to start the engine here: what to say, the steps, the command for a person."""
     sudo = "sudo " if su else ""
     if m.systemd:
@@ -203,10 +205,10 @@ def decide_browser(m: Machine) -> Plan:
                 steps=(Step("run", apt + ("update",)), Step("run", apt + ("install", "-y", *packages))))
 
 
-def _ja_font(environ) -> bool:
+def _ja_font(environ: Mapping[str, str]) -> bool:
     fc_list = which("fc-list", environ)
     try:
-        return bool(fc_list) and bool(subprocess.run([fc_list, ":lang=ja"], capture_output=True, text=True,
+        return fc_list is not None and bool(subprocess.run([fc_list, ":lang=ja"], capture_output=True, text=True,
                                                      timeout=20).stdout.strip())
     except (OSError, subprocess.TimeoutExpired):
         return False
@@ -214,13 +216,13 @@ def _ja_font(environ) -> bool:
 
 # --- reading the machine -------------------------------------------------------------------
 
-def which(name: str, environ=os.environ) -> str | None:
+def which(name: str, environ: Mapping[str, str] = os.environ) -> str | None:
     """shutil.which, also looking in the sbin directories a user's PATH often lacks."""
     path = os.pathsep.join([environ.get("PATH", os.defpath), "/usr/local/sbin", "/usr/sbin", "/sbin"])
     return shutil.which(name, path=path)
 
 
-def engine_state(environ=os.environ, timeout: float = 2.0) -> str:
+def engine_state(environ: Mapping[str, str] = os.environ, timeout: float = 2.0) -> str:
     """UP if the Docker engine answers /_ping, DENIED if its socket refuses us, else DOWN.
     A unix socket is asked directly (about a millisecond); other DOCKER_HOSTs through the client."""
     host = environ.get("DOCKER_HOST") or f"unix://{DEFAULT_SOCKET}"
@@ -245,7 +247,7 @@ def engine_state(environ=os.environ, timeout: float = 2.0) -> str:
     return UP if len(status) > 1 and status[1] == b"200" else DOWN
 
 
-def os_ids(path: Path = Path("/etc/os-release")) -> tuple:
+def os_ids(path: Path = Path("/etc/os-release")) -> tuple[str, ...]:
     """ID then the words of ID_LIKE from os-release, lower case; () if there is none."""
     try:
         text = path.read_text()
@@ -263,27 +265,27 @@ def _flag(value: str | None) -> bool:
     return (value or "").strip().lower() not in ("", "0", "no", "false", "off")
 
 
-def _compose(environ) -> bool:
+def _compose(environ: Mapping[str, str]) -> bool:
     if which("docker-compose", environ):
         return True
     docker = which("docker", environ)
     try:
-        return bool(docker) and subprocess.run([docker, "compose", "version"], capture_output=True,
+        return docker is not None and subprocess.run([docker, "compose", "version"], capture_output=True,
                                                timeout=10).returncode == 0
     except (OSError, subprocess.TimeoutExpired):
         return False
 
 
-def _passwordless_sudo(environ) -> bool:
+def _passwordless_sudo(environ: Mapping[str, str]) -> bool:
     sudo = which("sudo", environ)
     try:
-        return bool(sudo) and subprocess.run([sudo, "-n", "true"], stdin=subprocess.DEVNULL,
+        return sudo is not None and subprocess.run([sudo, "-n", "true"], stdin=subprocess.DEVNULL,
                                              capture_output=True, timeout=10).returncode == 0
     except (OSError, subprocess.TimeoutExpired):
         return False
 
 
-def observe(environ=os.environ, venv_only: bool = False) -> Machine:
+def observe(environ: Mapping[str, str] = os.environ, venv_only: bool = False) -> Machine:
     """The machine as decide() needs it. Asks sudo only if there is something to do."""
     docker_host = environ.get("DOCKER_HOST", "")
     m = Machine(
@@ -323,9 +325,11 @@ def _tail(text: str, n: int = 20) -> str:
     return "\n".join(text.strip().splitlines()[-n:])
 
 
-def execute(plan: Plan, *, run=subprocess.run, popen=subprocess.Popen, state=engine_state,
-            dockerd_alive=_dockerd_alive, sleep=time.sleep, clock=time.monotonic,
-            timeout: float = ENGINE_TIMEOUT, out=None, err=None) -> int:
+def execute(plan: Plan, *, run: Callable[..., subprocess.CompletedProcess[str]] = subprocess.run,
+            popen: Callable[..., object] = subprocess.Popen, state: Callable[[], str] = engine_state,
+            dockerd_alive: Callable[[], bool] = _dockerd_alive, sleep: Callable[[float], None] = time.sleep,
+            clock: Callable[[], float] = time.monotonic, timeout: float = ENGINE_TIMEOUT,
+            out: TextIO | None = None, err: TextIO | None = None) -> int:
     """Do the plan's steps; 0 when done, 1 (after one line, and a log tail) when not."""
     out, err = out or sys.stdout, err or sys.stderr
     if plan.error:
@@ -360,7 +364,7 @@ def execute(plan: Plan, *, run=subprocess.run, popen=subprocess.Popen, state=eng
     return 0
 
 
-def _engine_log(log: str | None, run) -> str:
+def _engine_log(log: str | None, run: Callable[..., subprocess.CompletedProcess[str]]) -> str:
     if log:
         try:
             return _tail(Path(log).read_text(errors="replace"))

@@ -163,8 +163,11 @@ def assign(names: list[str], wheres: list[str], labs: dict[str, tuple[str | None
 
 # --- doing it, a few labs at a time -----------------------------------------------------------
 
+OnEvent = Callable[[str, str, LabDone | None], None]  # (step, lab, None) as a lab starts, (step, lab, result) as it ends
+
+
 def each(cls: str, step: str, where: dict[str, str], work: Callable[[str, str], tuple[Settings | None, Detail]],
-         jobs: int, on_event: Callable[[str, str, LabDone | None], None] | None = None) -> ClassDone:
+         jobs: int, on_event: OnEvent | None = None) -> ClassDone:
     """work(name, engine) for every lab (where: name -> its engine, "" for the usual one), on
     that engine, `jobs` at a time; one lab's failure is its own row, never the others'.
     on_event(step, name, None) as a lab starts, (step, name, result) when it ends."""
@@ -194,7 +197,8 @@ def each(cls: str, step: str, where: dict[str, str], work: Callable[[str, str], 
     return ClassDone(cls, step, labs, round(time.monotonic() - start, 1), jobs)
 
 
-def up(cls: str, names: list[str], jobs: int = UP_JOBS, on_event=None, say=print, room: int | None = None,
+def up(cls: str, names: list[str], jobs: int = UP_JOBS, on_event: OnEvent | None = None,
+       say: Callable[[str], None] = print, room: int | None = None,
        wheres: list[str] | None = None) -> ClassDone:
     """Check the plan, build the images once (and copy them to the other engines), then bring
     the labs up `jobs` at a time, each labelled with the class; write the roster. room: how
@@ -213,7 +217,7 @@ def up(cls: str, names: list[str], jobs: int = UP_JOBS, on_event=None, say=print
     for other in sorted({w for w in where.values() if w}):
         say(f"images: {', '.join(images.copy_to(first, other)) or 'up to date'} on {other}")
 
-    def work(name, on):
+    def work(name: str, on: str) -> tuple[Settings, Started]:
         result = lifecycle.up(settings.load(classes.lab_env(name, on)), say=lambda *_: None, build=False,
                               labels={classes.CLASS_LABEL: cls}, grace=START_GRACE)
         return result.settings, Started(len(result.hosts), on or engine.host())
@@ -224,7 +228,7 @@ def up(cls: str, names: list[str], jobs: int = UP_JOBS, on_event=None, say=print
     return done
 
 
-def status(cls: str, jobs: int = STATUS_JOBS, on_event=None) -> ClassDone:
+def status(cls: str, jobs: int = STATUS_JOBS, on_event: OnEvent | None = None) -> ClassDone:
     """Each lab of the class: healthy or not, its active variant, its last result. A lab
     whose check fails is asked once more, alone (a greeting can miss its 2 s on a machine
     busy with the other labs' checks)."""
@@ -232,7 +236,7 @@ def status(cls: str, jobs: int = STATUS_JOBS, on_event=None) -> ClassDone:
     from lab.model import results
     from lab.runtime import classes, lifecycle
 
-    def work(name, on):
+    def work(name: str, on: str) -> tuple[Settings, Checked]:
         state = lifecycle.status(classes.lab_settings(name, on))
         if state.hosts and not state.running:
             state = lifecycle.status(state.settings)
@@ -253,7 +257,7 @@ def status(cls: str, jobs: int = STATUS_JOBS, on_event=None) -> ClassDone:
     return each(cls, "status", classes.members(cls), work, jobs, on_event)
 
 
-def verify(cls: str, variant: str, jobs: int = VERIFY_JOBS, on_event=None) -> ClassDone:
+def verify(cls: str, variant: str, jobs: int = VERIFY_JOBS, on_event: OnEvent | None = None) -> ClassDone:
     """The variant in every lab of the class, `jobs` at a time; each lab's results saved in
     results/<lab>/ as `make verify-<variant>` saves them."""
     from lab.model import scenario, topology
@@ -266,7 +270,7 @@ def verify(cls: str, variant: str, jobs: int = VERIFY_JOBS, on_event=None) -> Cl
         raise LabError(f"class {cls!r} has no labs running: make class-up STUDENTS=N CLASS={cls}")
     scenario.find(variant, topology.load(settings.load({})))  # a bad variant: one line, nothing runs
 
-    def work(name, on):
+    def work(name: str, on: str) -> tuple[Settings, Verified]:
         s = classes.lab_settings(name, on)
         run = verifying.run_variant(variant, s, say=lambda *_: None)
         record_run(run, s)
@@ -275,11 +279,11 @@ def verify(cls: str, variant: str, jobs: int = VERIFY_JOBS, on_event=None) -> Cl
     return each(cls, "verify", where, work, jobs, on_event)
 
 
-def down(cls: str, jobs: int = UP_JOBS, on_event=None) -> ClassDone:
+def down(cls: str, jobs: int = UP_JOBS, on_event: OnEvent | None = None) -> ClassDone:
     """Remove exactly the labs labelled with the class (the roster stays, for the report)."""
     from lab.runtime import classes, lifecycle
 
-    def work(name, on):
+    def work(name: str, on: str) -> tuple[None, Removed]:
         return None, Removed(len(lifecycle.down(settings.load(classes.lab_env(name, on))).removed))
 
     return each(cls, "down", classes.members(cls), work, jobs, on_event)

@@ -25,10 +25,11 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import Any, ParamSpec, TypeVar
 
 from lab.bench import record as bench_record
 from lab.runtime import agent, cost
@@ -49,6 +50,8 @@ from lab.model.results import results_dir
 
 # the full matrix as measured before the agent and the 3 s drac expiry (lab/bench/before.json)
 BEFORE = Path(__file__).with_name("before.json")
+P = ParamSpec("P")
+T = TypeVar("T")
 UNITS = {"B": 1, "KiB": 1024, "MiB": 1024**2, "GiB": 1024**3, "kB": 1000, "MB": 1000**2, "GB": 1000**3}
 
 
@@ -57,7 +60,7 @@ def _bytes(text: str) -> float:
     return float(m[1]) * UNITS.get(m[2], 1) if m else 0.0
 
 
-def memory(s) -> dict:
+def memory(s: settings.Settings) -> dict[str, Any]:
     names = [c.name for c in engine.project_containers(s.name, all=False)]
     out = subprocess.run(["docker", "stats", "--no-stream", "--format", "{{.Name}} {{.MemUsage}}", *names],
                          capture_output=True, text=True, check=True).stdout
@@ -65,7 +68,7 @@ def memory(s) -> dict:
     return {"total_mib": round(sum(per.values()), 1), "per_container_mib": per}
 
 
-def image_sizes(s) -> dict:
+def image_sizes(s: settings.Settings) -> dict[str, float]:
     sizes = {}
     for name in images.folders(s):
         tag = images.tag(s, name)
@@ -74,19 +77,19 @@ def image_sizes(s) -> dict:
     return sizes
 
 
-def idle(s, seconds: float) -> dict:
+def idle(s: settings.Settings, seconds: float) -> dict[str, Any]:
     """The lab's CPU while nobody uses it (lab.runtime.cost), in percent of one core."""
     found = cost.idle_cpu(s.name, seconds)
     return {"idle_cpu_percent_of_one_core": found["idle_cpu_percent_of_one_core"], "idle_cpu": found}
 
 
-def timed(fn, *args, **kwargs):
+def timed(fn: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> tuple[float, T]:
     start = time.monotonic()
     value = fn(*args, **kwargs)
     return round(time.monotonic() - start, 2), value
 
 
-def bootstrap_ready(s, rounds: int = 5) -> dict:
+def bootstrap_ready(s: settings.Settings, rounds: int = 5) -> dict[str, Any]:
     """`python3 -m lab.bootstrap` on this machine, ready: what every make target that needs
     the engine pays first (observing the machine and asking the engine's socket)."""
     times = [timed(subprocess.run, ["python3", "-m", "lab.bootstrap"], cwd=s.root, capture_output=True, check=True)[0]
@@ -94,15 +97,15 @@ def bootstrap_ready(s, rounds: int = 5) -> dict:
     return {"median": statistics.median(times), "all": times}
 
 
-def trace_cost(s, topo, variants: list[str], rounds: int) -> dict:
+def trace_cost(s: settings.Settings, topo: topology.Topology, variants: list[str], rounds: int) -> dict[str, Any]:
     """Each Postfix variant run traced and untraced, alternately (the order flips every round,
     so neither always runs on a warmer server): median seconds of each, and the difference per
     variant and per probe. Each probe's own seconds include reading its trace."""
     quiet = lambda *_: None  # noqa: E731
     postfix = [v for v in variants if topo.mta(scenario.find(v, topo).server) == "postfix"]
-    per: dict[str, dict] = {}
+    per: dict[str, dict[str, Any]] = {}
     for variant in postfix:
-        seen: dict[str, list] = {"traced": [], "untraced": []}
+        seen: dict[str, list[tuple[float, float]]] = {"traced": [], "untraced": []}
         for n in range(rounds):
             for traced in ((True, False) if n % 2 == 0 else (False, True)):
                 seconds, run = timed(verify.run_variant, variant, s, quiet, trace=traced)
@@ -112,14 +115,15 @@ def trace_cost(s, topo, variants: list[str], rounds: int) -> dict:
         per[variant] = {"probes": probes, "traced_seconds": median["traced"][0], "untraced_seconds": median["untraced"][0],
                         "per_probe_ms": round(1000 * (median["traced"][1] - median["untraced"][1]) / probes, 1),
                         "all": seen}
-    traced = sum(v["traced_seconds"] for v in per.values())
-    untraced = sum(v["untraced_seconds"] for v in per.values())
-    return {"rounds": rounds, "variants": per, "traced_seconds": round(traced, 2), "untraced_seconds": round(untraced, 2),
-            "percent": round(100 * (traced - untraced) / untraced, 1) if untraced else None,
+    all_traced = sum(v["traced_seconds"] for v in per.values())
+    all_untraced = sum(v["untraced_seconds"] for v in per.values())
+    return {"rounds": rounds, "variants": per, "traced_seconds": round(all_traced, 2),
+            "untraced_seconds": round(all_untraced, 2),
+            "percent": round(100 * (all_traced - all_untraced) / all_untraced, 1) if all_untraced else None,
             "per_probe_ms_median": statistics.median(v["per_probe_ms"] for v in per.values()) if per else None}
 
 
-def main(argv=None) -> int:
+def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog=".venv/bin/python -m lab.bench.one_lab", description=__doc__.splitlines()[0])
     parser.add_argument("--cold", action="store_true", help="remove the images first and time the cold build")
     parser.add_argument("--probes", type=int, default=5, help="how many times to time one probe")
@@ -141,7 +145,7 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
     s = subnets.current()
     topo = topology.load(s)
-    report = {"schema": 1, "lab": s.name, "started": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+    report: dict[str, Any] = {"schema": 1, "lab": s.name, "started": datetime.now(timezone.utc).isoformat(timespec="seconds"),
               "machine": {"cpus": os.cpu_count(), "python": platform.python_version(),
                           "load_before": list(os.getloadavg())}}
     quiet = lambda *_: None  # noqa: E731
@@ -204,7 +208,7 @@ def exec_mode(way: str) -> Iterator[None]:
             os.environ["LAB_EXEC"] = saved
 
 
-def commands(s: settings.Settings, rounds: int, samples: int = 20) -> dict:
+def commands(s: settings.Settings, rounds: int, samples: int = 20) -> dict[str, Any]:
     """What a person waits for: `make verify` (the lab's verify command, every variant, as its
     own process, the lab already up) `rounds` times, and one command in a lab host through the
     agent and as a docker exec (the median of `samples`, in ms)."""
@@ -227,7 +231,7 @@ def commands(s: settings.Settings, rounds: int, samples: int = 20) -> dict:
     return {"verify_seconds": verify_seconds, "verify_ok": ok, "command_ms": per_command, "load_before": load}
 
 
-def audit_times(s, topo, variants: list[str]) -> dict:
+def audit_times(s: settings.Settings, topo: topology.Topology, variants: list[str]) -> dict[str, Any]:
     """`make audit` on what is applied: a closed Postfix and Sendmail variant, and one's own
     open configuration (every trick nmap claims sent again and looked for in the sink); then
     `make audit-all` (every variant applied, probed and audited, two streams as make verify)."""
@@ -249,7 +253,7 @@ def audit_times(s, topo, variants: list[str]) -> dict:
             "audit_per_variant_seconds": {r.variant: (r.audit or {}).get("seconds") for r in runs}}
 
 
-def matrix(s, variants: list[str]) -> dict:
+def matrix(s: settings.Settings, variants: list[str]) -> dict[str, Any]:
     """The whole matrix as `make verify` runs it (run_all: a stream per server under test,
     probes in lanes), per variant and in all, through the agent and with one docker exec per
     command (LAB_EXEC=docker-exec: how every command ran before the agent), beside the
@@ -264,7 +268,7 @@ def matrix(s, variants: list[str]) -> dict:
     return {"after": measured["agent"], "docker_exec": measured["docker-exec"], "before": before}
 
 
-def write(path, report: dict, pop_variants: set[str] | None = None) -> int:
+def write(path: Path, report: dict[str, Any], pop_variants: set[str] | None = None) -> int:
     """bench.json per lab, beside its runs: the numbers are this lab's. With pop_variants (--record),
     the figures the docs state into docs/bench.json too."""
     path.parent.mkdir(parents=True, exist_ok=True)

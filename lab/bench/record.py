@@ -13,6 +13,7 @@ import os
 import subprocess
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import Any
 
 from lab.model import settings
 
@@ -43,9 +44,9 @@ def span(values: list[float], digits: int) -> list[float]:
     return [int(low), int(high)] if digits == 0 else [low, high]
 
 
-def figures(report: dict, pop_variants: set[str]) -> dict[str, dict]:
+def figures(report: dict[str, Any], pop_variants: set[str]) -> dict[str, dict[str, Any]]:
     """The figures a bench report (lab/bench/one_lab.py) measured, each {value, what}."""
-    found: dict[str, dict] = {}
+    found: dict[str, dict[str, Any]] = {}
     commands = report.get("commands")
     if commands:
         found["verify_seconds"] = {
@@ -76,7 +77,7 @@ def commit() -> str:
     return out.stdout.strip() or "unknown commit"
 
 
-def record(report: dict, pop_variants: set[str], path: Path = PATH, here: str | None = None) -> list[str]:
+def record(report: dict[str, Any], pop_variants: set[str], path: Path = PATH, here: str | None = None) -> list[str]:
     """Write the report's figures into the record (measured on `here`, default this machine);
     returns the names of those it changed."""
     saved = json.loads(path.read_text()) if path.exists() else {}

@@ -12,6 +12,7 @@ import platform
 import sys
 import time
 from datetime import datetime, timezone
+from typing import Any
 
 from lab.actions import classroom
 from lab.model.class_results import Checked
@@ -27,15 +28,15 @@ def _load() -> list[float]:
         return [float(x) for x in f.read().split()[:3]]
 
 
-def measure(cls: str, n: int, up_jobs: int, verify_jobs: int, idle_seconds: float, variant: str) -> dict:
+def measure(cls: str, n: int, up_jobs: int, verify_jobs: int, idle_seconds: float, variant: str) -> dict[str, Any]:
     names = classroom.student_names(str(n), prefix=cls)
     cpus, memory = classroom.machine()
-    report: dict = {"schema": 1, "started": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-                    "machine": {"cpus": cpus, "memory_mib": round(memory), "python": platform.python_version(),
-                                "docker": engine.client().version().get("Version"),
-                                "other_labs_running": len(set(classroom.labs_on_engine()) - set(names)),
-                                "load_before": _load()},
-                    "students": n, "class": cls, "up_jobs": up_jobs, "verify_jobs": verify_jobs}
+    report: dict[str, Any] = {"schema": 1, "started": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+                              "machine": {"cpus": cpus, "memory_mib": round(memory), "python": platform.python_version(),
+                                          "docker": engine.client().version().get("Version"),
+                                          "other_labs_running": len(set(classroom.labs_on_engine()) - set(names)),
+                                          "load_before": _load()},
+                              "students": n, "class": cls, "up_jobs": up_jobs, "verify_jobs": verify_jobs}
     quiet = lambda *_: None  # noqa: E731
     try:
         up = classroom.up(cls, names, up_jobs, say=quiet, room=10_000)  # past the capacity: that is the question
@@ -73,7 +74,7 @@ def measure(cls: str, n: int, up_jobs: int, verify_jobs: int, idle_seconds: floa
     return report
 
 
-def main(argv=None) -> int:
+def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog=".venv/bin/python -m lab.bench_class", description=__doc__.splitlines()[0])
     parser.add_argument("--students", default="10")
     parser.add_argument("--class", dest="cls", default="bench")

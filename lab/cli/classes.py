@@ -5,20 +5,21 @@ what was asked (class-verify: no mismatch)."""
 from __future__ import annotations
 
 import argparse
+from collections.abc import Callable
 
 from lab.actions import classroom
-from lab.model.class_results import Checked
+from lab.model.class_results import Checked, ClassDone
 from lab.errors import LabError, exit_status
 from lab.views import class_view
 from lab.views.lab_screen import console
 
 
-def _run(step: str, total: int, call):
+def _run(step: str, total: int, call: Callable[[classroom.OnEvent], ClassDone]) -> ClassDone:
     with class_view.Labs(console, total, step) as bar:
         return call(bar.event)
 
 
-def cmd_up(args) -> int:
+def cmd_up(args: argparse.Namespace) -> int:
     from lab.runtime import classes
 
     names = classroom.student_names(args.students, args.names)
@@ -33,7 +34,7 @@ def cmd_up(args) -> int:
     return 0 if done.ok else 1
 
 
-def cmd_status(args) -> int:
+def cmd_status(args: argparse.Namespace) -> int:
     count = len(classroom.members(args.cls))
     if not count:
         console.print(f"class {args.cls}: no labs running (make class-up STUDENTS=N CLASS={args.cls})")
@@ -45,7 +46,7 @@ def cmd_status(args) -> int:
     return 0 if healthy else 1
 
 
-def cmd_verify(args) -> int:
+def cmd_verify(args: argparse.Namespace) -> int:
     if not args.variant:
         raise LabError("say which variant: make class-verify VARIANT=method1")
     count = len(classroom.members(args.cls))
@@ -56,7 +57,7 @@ def cmd_verify(args) -> int:
     return 0 if done.ok else 1
 
 
-def cmd_report(args) -> int:
+def cmd_report(args: argparse.Namespace) -> int:
     from lab.views import class_report
 
     names = classroom.roster(args.cls)
@@ -65,7 +66,7 @@ def cmd_report(args) -> int:
     return 0
 
 
-def cmd_down(args) -> int:
+def cmd_down(args: argparse.Namespace) -> int:
     count = len(classroom.members(args.cls))
     done = _run("down", count, lambda event: classroom.down(args.cls, args.jobs or classroom.UP_JOBS, event))
     console.print(class_view.summary_line(done) if done.labs else f"class {args.cls}: no labs to remove",

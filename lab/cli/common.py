@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
+import argparse
+from typing import TypeAlias
+
 from lab.model.settings import Settings
 from lab.runtime import subnets
+
+# what a group of commands adds its commands to (its register())
+Commands: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"
 
 
 def lab_settings() -> Settings:

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+import argparse
 import os
 import sys
 
-from lab.cli.common import lab_settings
+from lab.cli.common import Commands, lab_settings
 from lab.errors import LabError
 from lab.runtime import engine, hostexec, lifecycle
 
 
-def cmd_probe(args) -> int:
+def cmd_probe(args: argparse.Namespace) -> int:
     import json
 
     from lab import servers
@@ -62,11 +63,11 @@ def _exec(host: str, argv: list[str]) -> int:
     os.execvpe("docker", ["docker", "exec", "-i", *tty, c.name, *argv], engine.subprocess_env())
 
 
-def cmd_shell(args) -> int:
+def cmd_shell(args: argparse.Namespace) -> int:
     return _exec(args.host, ["bash", "-l"])
 
 
-def cmd_logs(args) -> int:
+def cmd_logs(args: argparse.Namespace) -> int:
     from lab import servers
     from lab.model import topology
 
@@ -79,7 +80,7 @@ def cmd_logs(args) -> int:
     return _exec(args.host, ["sh", "-c", tail])
 
 
-def register(sub) -> None:
+def register(sub: Commands) -> None:
     shell = sub.add_parser("shell", help="a shell on a lab host")
     shell.add_argument("host")
     shell.set_defaults(func=cmd_shell)

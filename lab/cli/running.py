@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from lab.cli.common import lab_settings
+import argparse
+
+from lab.cli.common import Commands, lab_settings
 from lab.runtime import lifecycle
 from lab.views import lab_screen as render
 
 
-def cmd_up(args) -> int:
+def cmd_up(args: argparse.Namespace) -> int:
     from lab.runtime import images
     from lab.views import progress
 
@@ -19,12 +21,12 @@ def cmd_up(args) -> int:
     return 0
 
 
-def cmd_down(args) -> int:
+def cmd_down(args: argparse.Namespace) -> int:
     render.down(lifecycle.down())
     return 0
 
 
-def cmd_status(args) -> int:
+def cmd_status(args: argparse.Namespace) -> int:
     from lab import servers
 
     result = lifecycle.status()
@@ -39,7 +41,7 @@ def cmd_status(args) -> int:
     return 0 if result.running and not any(problems) else 1
 
 
-def cmd_build(args) -> int:
+def cmd_build(args: argparse.Namespace) -> int:
     from lab.runtime import images
     from lab.views import progress
 
@@ -52,14 +54,14 @@ def cmd_build(args) -> int:
     return 0
 
 
-def cmd_publish(args) -> int:
+def cmd_publish(args: argparse.Namespace) -> int:
     from lab.runtime import publish
 
     publish.run(lab_settings(), args.forwards)
     return 0
 
 
-def register(sub) -> None:
+def register(sub: Commands) -> None:
     sub.add_parser("up", help="build what changed, start the lab, wait until every host is healthy").set_defaults(func=cmd_up)
     sub.add_parser("down", help="remove this lab's containers, networks and volumes").set_defaults(func=cmd_down)
     sub.add_parser("status", help="what is running and healthy").set_defaults(func=cmd_status)

@@ -3,20 +3,23 @@ core (lab.teach), render (lab.views.teach_view)."""
 
 from __future__ import annotations
 
+import argparse
+from collections.abc import Callable
 from pathlib import Path
 
 from lab.actions.records import record_run
-from lab.cli.common import lab_settings
+from lab.cli.common import Commands, lab_settings
 from lab.errors import ConfigRefused, LabError
 from lab.model import results, scenario, settings, sheet, topology
+from lab.model.results import RunResult
 from lab.views import lab_screen as render
 from lab.views import lang
 
 
-def runner(s: settings.Settings):
+def runner(s: settings.Settings) -> Callable[[str], tuple[RunResult, Path]]:
     """run_now(variant) for lab.teach.runs.obtain: apply and probe it as `make verify-<variant>`
     does (progress line, table, goal verdict), save it in results/<lab>/ with its Markdown."""
-    def run_now(variant: str):
+    def run_now(variant: str) -> tuple[RunResult, Path]:
         from lab.verify import variant as verify
         from lab.views import goal_view, progress
         from lab.views.run_table import table
@@ -41,14 +44,14 @@ def quiz(variant: str) -> int:
     return 0
 
 
-def _sheet(variant: str, given: str | None):
+def _sheet(variant: str, given: str | None) -> tuple[settings.Settings, scenario.Scenario, Path]:
     """(settings, the variant, its prediction sheet's path: `given`, else the lab's own)."""
     s = lab_settings()
     chosen = scenario.find(variant, topology.load(s))
     return s, chosen, Path(given) if given else sheet.path_for(results.results_dir(s), chosen.id)
 
 
-def cmd_predict(args) -> int:
+def cmd_predict(args: argparse.Namespace) -> int:
     from lab.views.teach_view import route
 
     s, chosen, path = _sheet(args.variant, args.out)
@@ -64,7 +67,7 @@ def cmd_predict(args) -> int:
     return 0
 
 
-def cmd_grade(args) -> int:
+def cmd_grade(args: argparse.Namespace) -> int:
     from lab.teach import grade, runs
     from lab.views import teach_view
 
@@ -82,7 +85,7 @@ def cmd_grade(args) -> int:
     return 0
 
 
-def cmd_diff(args) -> int:
+def cmd_diff(args: argparse.Namespace) -> int:
     from lab.teach import diff, runs
     from lab.views import teach_view
 
@@ -97,7 +100,7 @@ def cmd_diff(args) -> int:
     return 0
 
 
-def cmd_try(args) -> int:
+def cmd_try(args: argparse.Namespace) -> int:
     from lab.model.verdict import Basis
     from lab.teach import tryout
     from lab.verify import variant as verify
@@ -124,7 +127,7 @@ def cmd_try(args) -> int:
     return 0
 
 
-def register(sub) -> None:
+def register(sub: Commands) -> None:
     pre = sub.add_parser("predict", help="write a prediction sheet for a variant (results/<lab>/sheets/<variant>.yaml)")
     pre.add_argument("variant")
     pre.add_argument("--out", help="write it here instead")

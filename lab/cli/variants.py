@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import argparse
 import sys
 import threading
+from pathlib import Path
 
 from lab.actions.records import record_run
-from lab.cli.common import lab_settings
+from lab.cli.common import Commands, lab_settings
 from lab.errors import LabError
+from lab.model.results import RunResult
 from lab.views import lab_screen as render
 
 
-def cmd_list(args) -> int:
+def cmd_list(args: argparse.Namespace) -> int:
     from lab.model import scenario
     from lab.model import topology
 
@@ -23,7 +26,7 @@ def cmd_list(args) -> int:
     return 1 if broken else 0
 
 
-def cmd_show(args) -> int:
+def cmd_show(args: argparse.Namespace) -> int:
     from lab.model import scenario
     from lab.model import topology
 
@@ -48,7 +51,7 @@ def cmd_show(args) -> int:
     return 0
 
 
-def cmd_verify(args) -> int:
+def cmd_verify(args: argparse.Namespace) -> int:
     import time
 
     from lab.model import scenario
@@ -69,16 +72,18 @@ def cmd_verify(args) -> int:
     else:
         good, broken = scenario.check_all(topo)
         if broken:
-            for line in broken:
-                print(f"lab: {line}", file=sys.stderr)
+            for problem in broken:
+                print(f"lab: {problem}", file=sys.stderr)
             print(f"lab: nothing verified: fix the broken scenario file first (one variant still runs: "
                   f"{s.command('make verify-<variant>')})", file=sys.stderr)
             return 2
         chosen = [g.id for g in good]
         server_of = {g.id: g.server for g in good}
-    runs, where, shown = [], None, threading.Lock()
+    runs: list[RunResult] = []
+    where: Path | None = None
+    shown = threading.Lock()
 
-    def show(run) -> None:  # as each run ends; streams of two servers may end at once
+    def show(run: RunResult) -> None:  # as each run ends; streams of two servers may end at once
         nonlocal where
         with shown:
             path = record_run(run, s)
@@ -105,7 +110,8 @@ def cmd_verify(args) -> int:
     if len(runs) > 1:
         if any(r.goal is not None for r in runs):  # the note's goal: a question apart from the expectations
             render.console.print(goal_view.overall(runs), style="bold", soft_wrap=True)
-        render.console.print(overall(runs, time.monotonic() - start, f"{where.relative_to(s.root)}/"),
+        saved = f"{where.relative_to(s.root)}/" if where else ""  # where: set by show(), as each run ended
+        render.console.print(overall(runs, time.monotonic() - start, saved),
                              style="bold green" if all(r.ok for r in runs) else "bold red")
     if not args.wide:
         target = f"verify-{chosen[0]}" if len(chosen) == 1 and not chosen[0].endswith((".yaml", ".yml")) else "verify"
@@ -113,7 +119,7 @@ def cmd_verify(args) -> int:
     return 0 if all(r.ok and (r.audit is None or r.audit["agrees"]) for r in runs) else 1
 
 
-def cmd_apply(args) -> int:
+def cmd_apply(args: argparse.Namespace) -> int:
     from lab.verify import variant as verify
 
     s = lab_settings()
@@ -121,7 +127,7 @@ def cmd_apply(args) -> int:
     return 0
 
 
-def cmd_trace(args) -> int:
+def cmd_trace(args: argparse.Namespace) -> int:
     from lab.model import results
     from lab.views.trace_view import run_traces
 
@@ -138,7 +144,7 @@ def cmd_trace(args) -> int:
     return 0
 
 
-def cmd_report(args) -> int:
+def cmd_report(args: argparse.Namespace) -> int:
     from lab.views import lang, page, report
 
     s = lab_settings()
@@ -149,7 +155,7 @@ def cmd_report(args) -> int:
     return 0
 
 
-def register(sub) -> None:
+def register(sub: Commands) -> None:
     sub.add_parser("list", help="every variant with its title").set_defaults(func=cmd_list)
     show = sub.add_parser("show", help="a variant's configuration, expected outcomes and lesson")
     show.add_argument("variant")

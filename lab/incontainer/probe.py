@@ -14,6 +14,8 @@ POP-before-SMTP lets an address relay for seconds after a login, and a second pr
 started for the SMTP session could come too late on a busy machine.
 """
 
+from __future__ import annotations
+
 import argparse
 import base64
 import json
@@ -23,45 +25,48 @@ import ssl
 import sys
 import time
 import uuid
+from collections.abc import Callable
 from email import policy
 from email.message import EmailMessage
 from email.utils import formatdate
+from typing import Any
 
 
 class Session:
-    def __init__(self, args):
+    def __init__(self, args: argparse.Namespace) -> None:
         self.args = args
-        self.steps = []
-        self.answered = {}  # stage -> when the server answered it (time.time())
+        self.steps: list[dict[str, Any]] = []  # stage, command, code, reply
+        self.answered: dict[str, float] = {}  # stage -> when the server answered it (time.time())
         self.smtp = smtplib.SMTP(timeout=args.timeout)
 
-    def record(self, stage, command, code, reply):
+    def record(self, stage: str, command: str, code: int, reply: bytes | str) -> int:
         text = reply.decode(errors="replace") if isinstance(reply, bytes) else str(reply)
         self.steps.append({"stage": stage, "command": command, "code": code, "reply": text})
         return code
 
-    def cmd(self, stage, verb, arg="", shown=None):
+    def cmd(self, stage: str, verb: str, arg: str = "", shown: str | None = None) -> int:
         code, reply = self.smtp.docmd(verb, arg)
         self.answered[stage] = time.time()
         return self.record(stage, shown or f"{verb} {arg}".strip(), code, reply)
 
-    def connect(self):
-        # smtplib names the TLS server after the host given to SMTP(), not to connect()
-        self.smtp._host = self.args.server
+    def connect(self) -> int:
+        # smtplib names the TLS server after the host given to SMTP(), not to connect(); given
+        # to SMTP() it would connect at once and raise on a refusal, losing the reply to record
+        self.smtp._host = self.args.server  # type: ignore[attr-defined]  # private, not in typeshed
         code, reply = self.smtp.connect(self.args.server, self.args.port)
         return self.record("connect", f"connect {self.args.server}:{self.args.port}", code, reply)
 
-    def hello(self):
+    def hello(self) -> int:
         code, reply = self.smtp.ehlo(self.args.helo or socket.getfqdn())
         return self.record("ehlo", f"EHLO {self.smtp.local_hostname}", code, reply)
 
-    def starttls(self):
+    def starttls(self) -> int:
         context = ssl._create_unverified_context()  # the lab's own self-signed certificate
         code, reply = self.smtp.starttls(context=context)
         self.record("starttls", "STARTTLS", code, reply)
         return self.hello() if code == 220 else code
 
-    def auth(self):
+    def auth(self) -> int:
         a = self.args
         if a.mech == "PLAIN":
             token = base64.b64encode(f"\0{a.user}\0{a.password}".encode()).decode()
@@ -71,7 +76,7 @@ class Session:
         self.cmd("auth", base64.b64encode(a.user.encode()).decode(), shown=f"<user {a.user}>")
         return self.cmd("auth", base64.b64encode(a.password.encode()).decode(), shown="<password hidden>")
 
-    def message(self, token):
+    def message(self, token: str) -> bytes:
         a = self.args
         msg = EmailMessage()
         msg["From"], msg["To"] = a.sender or f"MAILER-DAEMON@{socket.getfqdn()}", a.recipient
@@ -84,7 +89,8 @@ class Session:
         # 8.17 refuses bare LF (421 4.5.0 "Bare linefeed (LF) not allowed")
         return msg.as_bytes(policy=policy.SMTP)
 
-    def data(self, token):
+    def data(self, token: str) -> int:
+        reply: bytes | str
         try:
             code, reply = self.smtp.data(self.message(token))
         except smtplib.SMTPDataError as exc:  # DATA itself refused
@@ -92,13 +98,13 @@ class Session:
         return self.record("data", "DATA <message>", code, reply)
 
 
-def pop_login(args):
+def pop_login(args: argparse.Namespace) -> dict[str, Any]:
     """One POP3 login to the server: {"ok", "reply", "at", "took"} (at: when the server
     answered PASS; took: seconds from the start to the greeting, USER's answer, PASS's)."""
     import poplib
 
     started = time.time()
-    took = {}  # seconds from the start to each answer: greeting, USER, PASS
+    took: dict[str, float] = {}  # seconds from the start to each answer: greeting, USER, PASS
     try:
         pop = poplib.POP3(args.server, args.pop_port, timeout=args.timeout)
         took["greeting"] = round(time.time() - started, 3)
@@ -114,12 +120,12 @@ def pop_login(args):
     return {"ok": ok, "reply": reply, "at": at, "took": took}
 
 
-def run(args):
+def run(args: argparse.Namespace) -> dict[str, Any]:
     token = args.token or uuid.uuid4().hex[:16]
     pop = pop_login(args) if args.pop_user else None
     session = Session(args)
     started = time.monotonic()
-    plan = [session.connect, session.hello]
+    plan: list[Callable[[], int]] = [session.connect, session.hello]
     if args.starttls:
         plan.append(session.starttls)
     if args.user:
@@ -169,7 +175,7 @@ def run(args):
     }
 
 
-def parse(argv):
+def parse(argv: list[str]) -> argparse.Namespace:
     p = argparse.ArgumentParser(prog="lab-probe", description=__doc__.splitlines()[0])
     p.add_argument("--server", required=True)
     p.add_argument("--port", type=int, default=25)

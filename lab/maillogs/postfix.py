@@ -4,6 +4,7 @@ client was, which restriction decided, and what became of a queued message."""
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Iterator
 
 from lab.maillogs.sessions import Delivery, DeliveryStatus, Session, pick
 
@@ -18,7 +19,7 @@ MSGID = re.compile(r"^(?P<qid>\w+): message-id=<(?P<msgid>[^>]*)>")
 CHAT = ("> ", "< ")  # with the client in debug_peer_list, smtpd logs every line sent and received
 
 # reject reasons -> the restriction that produces them (Postfix does not name rejecting rules)
-REASONS = [
+REASONS: list[tuple[str, str | dict[str, str]]] = [
     (r"Relay access denied", {"454": "defer_unauth_destination", "554": "reject_unauth_destination"}),
     # "Access denied" is the text of a bare `reject` (and of an access-map REJECT without
     # text of its own): the lab's maps give REJECT a text, so the bare text means `reject`
@@ -33,7 +34,8 @@ REASONS = [
 ]
 
 
-def parsed(lines):
+def parsed(lines: Iterable[str]) -> Iterator[tuple[str, str, str, str]]:
+    """(daemon, pid, text, line) of every Postfix line."""
     for line in lines:
         m = LINE.search(line)
         if m:

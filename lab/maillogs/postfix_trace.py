@@ -211,9 +211,9 @@ def trace(lines: list[str], lists: dict[str, list[str]] | None = None) -> list[T
                         open_steps.pop(i).finish(m["status"])
                         break
         else:
-            step = open_steps[-1] if open_steps else validation
-            if step is not None:
-                _note(step, text, blocks[-1] if blocks else None)
+            noted = open_steps[-1] if open_steps else validation
+            if noted is not None:
+                _note(noted, text, blocks[-1] if blocks else None)
     for step in open_steps:  # a session cut short (the log read before smtpd finished)
         step.finish(None)
     if validation is not None:

@@ -9,6 +9,7 @@ children and are tied to the message by queue id, the message to the probe by it
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 from lab.maillogs.sessions import Delivery, DeliveryStatus, Session, pick
@@ -28,7 +29,8 @@ WRAPPERS_RULE = "TCP wrappers (hosts.allow/deny)"
 RULESETS = "sendmail.cf rulesets"  # a trace step's "list" for check_relay, check_mail, check_rcpt
 
 
-def parsed(lines):
+def parsed(lines: Iterable[str]) -> Iterator[tuple[str, str | None, str, str]]:
+    """(pid, queue id or None, text, line) of every sendmail line but the healthcheck's."""
     for line in lines:
         m = LINE.search(line)
         if m and NOISE not in line:
@@ -55,7 +57,7 @@ def sessions(lines: list[str]) -> list[Session]:
 
 def queue_ids_for(lines: list[str], token: str) -> list[str]:
     """Queue ids of messages whose msgid carries the token (the probe puts it there)."""
-    return [qid for _, qid, text, _ in parsed(lines) if (m := MSGID.match(text)) and token in m["msgid"]]
+    return [qid for _, qid, text, _ in parsed(lines) if qid and (m := MSGID.match(text)) and token in m["msgid"]]
 
 
 def probe_session(lines: list[str], token: str, client_address: str | None = None) -> Session | None:

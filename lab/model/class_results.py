@@ -4,6 +4,7 @@ lab.views.class_view renders it): one LabDone per lab, with what its step found.
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
+from typing import Any
 
 from lab.model.settings import Settings
 
@@ -75,6 +76,6 @@ class ClassDone:
     def ok(self) -> bool:
         return all(lab.ok for lab in self.labs)
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return {"class": self.cls, "step": self.step, "seconds": self.seconds, "jobs": self.jobs, "ok": self.ok,
                 "labs": [{k: v for k, v in asdict(lab).items() if k != "settings"} for lab in self.labs]}

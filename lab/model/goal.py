@@ -11,12 +11,16 @@ from __future__ import annotations
 import functools
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING, NoReturn
 
 import yaml
 
 from lab.errors import LabError
 from lab.model.outcomes import WORDS, Outcome
 from lab.model.prose import unfold
+
+if TYPE_CHECKING:
+    from lab.model.results import RunResult
 
 GOAL_FILE = Path(__file__).with_name("goal.yaml")
 _TEXTS = ("title", "title_ja", "statement", "statement_ja")
@@ -61,15 +65,16 @@ class Goal:
             return None
         if actual in clause.meets:
             return True
-        other = (others or {}).get(clause.instead) if clause.instead else None
-        return bool(other is not None and self.met(clause.instead, other) is True)
+        instead = clause.instead
+        other = (others or {}).get(instead) if instead else None
+        return bool(instead and other is not None and self.met(instead, other) is True)
 
 
-def _fail(path: Path, where: str, why: str):
+def _fail(path: Path, where: str, why: str) -> NoReturn:
     raise LabError(f"{path}: {where}: {why}")
 
 
-def _outcomes(path: Path, where: str, words) -> tuple[Outcome, ...]:
+def _outcomes(path: Path, where: str, words: object) -> tuple[Outcome, ...]:
     if not isinstance(words, list) or not words:
         _fail(path, where, "must be a list of outcomes, or ~ where the goal says nothing")
     for word in words:
@@ -145,7 +150,7 @@ class GoalVerdict:
     outside: list[str]  # the probes the goal says nothing about
 
 
-def judge_run(run, goal: Goal | None = None) -> GoalVerdict:
+def judge_run(run: RunResult, goal: Goal | None = None) -> GoalVerdict:
     """Every probe's goal_met and the run's goal verdict, set on the run (a RunResult) and
     returned."""
     goal = goal or note()

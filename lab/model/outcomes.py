@@ -4,6 +4,7 @@ relies on, as named values."""
 from __future__ import annotations
 
 from enum import IntEnum, StrEnum
+from typing import Any
 
 
 class Outcome(StrEnum):
@@ -76,7 +77,7 @@ def from_reply(stage: Stage | str, code: int | None) -> Outcome:
     return Outcome.DEFERRED if transient(code) else Outcome.REJECTED
 
 
-def classify(transcript: dict) -> Outcome | None:
+def classify(transcript: dict[str, Any]) -> Outcome | None:
     """Outcome from a probe transcript alone; None when the message was accepted (its fate decides)."""
     if transcript["accepted"]:
         return None

@@ -12,6 +12,7 @@ import secrets
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import Any
 
 from lab.errors import LabError
 from lab.model import scenario, verdict
@@ -40,7 +41,7 @@ class ProbeResult:
     stage: str
     rule: str | None  # the restriction that decided, when the server says
     fate: str | None  # where the message was found (host:path), or why not
-    transcript: list[dict]
+    transcript: list[dict[str, Any]]  # lab-probe's steps: stage, command, code, reply
     seconds: float
     reproduce: str  # the command that runs this probe by hand
     evidence: list[str] = field(default_factory=list)  # the log lines the verdict rests on
@@ -78,8 +79,8 @@ class RunResult:
     server: str
     lab: LabRef  # the lab it ran in (lab_of)
     started: str
-    config: dict  # exactly what was applied
-    versions: dict
+    config: dict[str, Any]  # exactly what was applied (Server.apply)
+    versions: dict[str, str]  # software -> version (Server.versions)
     probes: list[ProbeResult]
     seconds: float
     lesson: str = ""
@@ -97,13 +98,13 @@ class RunResult:
     def ok(self) -> bool:
         return all(p.ok for p in self.probes)
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
         data["ok"] = self.ok
         return data
 
     @classmethod
-    def from_dict(cls, data: dict, source: str | Path = "a run document") -> "RunResult":
+    def from_dict(cls, data: dict[str, Any], source: str | Path = "a run document") -> "RunResult":
         """The run a document records, in today's shape whatever its age (migrate()). A
         document of an unknown or newer schema, or not a run at all, is a LabError naming
         `source` (the file it came from)."""

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NoReturn
 
 import yaml
 
@@ -86,7 +87,7 @@ class Scenario:
                            "master_cf": fill(self.master_cf), "files": {p: fill(c) for p, c in self.files.items()}})
 
 
-def _fail(path: Path, where: str, why: str):
+def _fail(path: Path, where: str, why: str) -> NoReturn:
     raise LabError(f"{path}: {where}: {why}")
 
 

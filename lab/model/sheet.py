@@ -7,6 +7,7 @@ line."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import NoReturn
 
 import yaml
 
@@ -55,7 +56,7 @@ def text(s: Scenario, quiz: str, grade: str, routes: dict[str, str], lang: str =
     return "\n".join(lines) + "\n"
 
 
-def _fail(path: Path, line: int | str, why: str):
+def _fail(path: Path, line: int | str, why: str) -> NoReturn:
     raise LabError(f"{path}: {'line ' + str(line) if isinstance(line, int) else line}: {why}")
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
+from typing import Any
 
 import yaml
 
@@ -16,8 +17,9 @@ from lab.model.settings import Settings
 _VAR = re.compile(r"\$\{(?P<name>[A-Za-z_][A-Za-z0-9_]*)(?::?-(?P<default>[^}]*))?\}")
 
 
-def interpolate(value, env: dict[str, str]):
-    """Resolve ${VAR} and ${VAR:-default} the way compose does, in every string."""
+def interpolate(value: Any, env: dict[str, str]) -> Any:
+    """Resolve ${VAR} and ${VAR:-default} the way compose does, in every string of a YAML
+    document (any value read from YAML)."""
     if isinstance(value, str):
         return _VAR.sub(lambda m: env.get(m["name"]) or (m["default"] or ""), value)
     if isinstance(value, dict):
@@ -151,7 +153,13 @@ def load(settings: Settings) -> Topology:
     hosts = {}
     for name, service in doc["services"].items():
         fqdn = ".".join(p for p in (service.get("hostname", name), service.get("domainname")) if p)
-        addresses = {net: (cfg or {}).get("ipv4_address") for net, cfg in service.get("networks", {}).items()}
+        addresses: dict[str, str] = {}
+        for net, cfg in service.get("networks", {}).items():
+            address = (cfg or {}).get("ipv4_address")
+            if not address:
+                raise LabError(f"{path}: services.{name}.networks.{net}: give its ipv4_address "
+                               "(every host's address is fixed)")
+            addresses[net] = address
         hosts[name] = Host(name=name, fqdn=fqdn, role=roles.get(name, ""), addresses=addresses,
                            role_ja=roles_ja.get(name, ""), logs=tuple(str(logs.get(name) or "").split()))
     networks = {

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Any
 
 
 class StepResult(StrEnum):
@@ -27,5 +28,5 @@ class TraceStep:
     detail: str = ""  # what the server logged for this step: lookups and their values, the reply
 
     @classmethod
-    def from_dict(cls, data: dict) -> "TraceStep":
+    def from_dict(cls, data: dict[str, Any]) -> "TraceStep":
         return cls(data["list"], data["restriction"], StepResult(data["result"]), data.get("detail", ""))

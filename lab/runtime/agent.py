@@ -56,7 +56,7 @@ class Gone(Exception):
 class Agent:
     """One open shell in one container; one command at a time."""
 
-    def __init__(self, container):
+    def __init__(self, container: Container) -> None:
         api = container.client.api
         try:
             exec_id = api.exec_create(container.id, ["sh", "-c", SHELL], stdin=True, stdout=True, stderr=True,
@@ -127,7 +127,7 @@ def mode() -> str:
     return chosen
 
 
-def run(key: Hashable, open_container: Callable[[], object], command: Sequence[str] | str) -> tuple[int, str]:
+def run(key: Hashable, open_container: Callable[[], Container], command: Sequence[str] | str) -> tuple[int, str]:
     """Run a command in the container `open_container()` returns, through an agent kept under
     `key` (e.g. engine, project and host): (exit code, output)."""
     text = script(command)
@@ -138,7 +138,7 @@ def run(key: Hashable, open_container: Callable[[], object], command: Sequence[s
             pool = _idle.get(key) or []
             agent = pool.pop() if pool else None
         fresh = agent is None
-        if fresh:
+        if agent is None:
             try:
                 agent = Agent(open_container())
             except Gone as exc:

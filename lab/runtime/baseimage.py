@@ -10,7 +10,7 @@ import subprocess
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
+from collections.abc import Callable, Iterator, Mapping
 
 from lab.errors import LabError
 
@@ -54,7 +54,7 @@ def decide(
     return BaseImagePlan(image, "debootstrap", suite, url)
 
 
-def _apt_entries(apt_dir: Path):
+def _apt_entries(apt_dir: Path) -> Iterator[tuple[list[str], list[str]]]:
     """(uris, suites) for every 'deb' entry in the host's apt configuration."""
     files = [apt_dir / "sources.list", *sorted((apt_dir / "sources.list.d").glob("*.list"))]
     for path in files:
@@ -73,7 +73,7 @@ def _apt_entries(apt_dir: Path):
                 yield fields.get("uris", []), fields.get("suites", [])
 
 
-def host_mirror(suite: str, apt_dir: Path = Path("/etc/apt"), environ=os.environ) -> str | None:
+def host_mirror(suite: str, apt_dir: Path = Path("/etc/apt"), environ: Mapping[str, str] = os.environ) -> str | None:
     """The host's Debian mirror: LAB_DEBIAN_MIRROR, else the apt entry for that suite."""
     if environ.get("LAB_DEBIAN_MIRROR"):
         return environ["LAB_DEBIAN_MIRROR"]
@@ -127,6 +127,8 @@ def slim(rootfs: Path) -> None:
 def bootstrap(plan: BaseImagePlan, say: Callable[[str], None], again: str = "make lab-up") -> None:
     """debootstrap a minbase root file system and import it as plan.image. `again`: the
     command that runs this once more (for this lab), to be run as root when we are not."""
+    if plan.suite is None or plan.mirror is None:  # decide() gives a debootstrap plan both
+        raise ValueError(f"{plan.image}: a plan to debootstrap names its suite and mirror")
     if os.geteuid() != 0:
         # sudo drops the environment, so the lab's variables go after it: sudo LAB_NAME=x make ...
         raise LabError(f"building {plan.image} with debootstrap needs root: run 'sudo {again}' once")

@@ -13,6 +13,7 @@ import json
 import subprocess
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import Any
 
 from lab.errors import LabError
 from lab.model import settings
@@ -117,7 +118,7 @@ def save_roster(cls: str, labs: list[Settings]) -> Path:
     return path
 
 
-def read_roster(cls: str) -> list[dict]:
+def read_roster(cls: str) -> list[dict[str, Any]]:
     path = roster_path(cls)
     return json.loads(path.read_text())["labs"] if path.exists() else []
 

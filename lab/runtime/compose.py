@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import shutil
 import subprocess
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from lab.errors import ComposeFailed, LabError
@@ -18,7 +19,8 @@ def _answers(command: list[str]) -> bool:
         return False
 
 
-def detect(which=shutil.which, answers=_answers) -> list[str]:
+def detect(which: Callable[[str], str | None] = shutil.which,
+           answers: Callable[[list[str]], bool] = _answers) -> list[str]:
     """The compose command: `docker compose` (v2) if the plugin answers, else `docker-compose`."""
     if which("docker") and answers(["docker", "compose"]):
         return ["docker", "compose"]

@@ -18,8 +18,10 @@ import os
 import time
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timezone
+from typing import Any
 
 import docker.errors
+from docker.models.containers import Container
 
 from lab.errors import LabError
 from lab.runtime import engine, lifecycle
@@ -65,10 +67,10 @@ def cpu_seconds(pids: list[str]) -> float:
     return sum((_stat(pid) or ("", 0.0))[1] for pid in pids)
 
 
-def _stats(containers) -> dict[str, dict]:
+def _stats(containers: list[Container]) -> dict[str, dict[str, Any]]:
     """One quick read of each container's counters (a few at a time: a class has hundreds);
     a container removed meanwhile (its lab went down) is left out."""
-    def read(c) -> dict | None:
+    def read(c: Container) -> dict[str, Any] | None:
         try:
             return c.stats(stream=False, one_shot=True)
         except docker.errors.NotFound:
@@ -78,12 +80,12 @@ def _stats(containers) -> dict[str, dict]:
         return {c.name: stats for c, stats in zip(containers, pool.map(read, containers)) if stats is not None}
 
 
-def container_cpu(containers) -> dict[str, float]:
+def container_cpu(containers: list[Container]) -> dict[str, float]:
     """Each container's cumulative CPU seconds (its cgroup)."""
     return {name: s["cpu_stats"]["cpu_usage"]["total_usage"] / 1e9 for name, s in _stats(containers).items()}
 
 
-def memory_mib(containers) -> dict[str, float]:
+def memory_mib(containers: list[Container]) -> dict[str, float]:
     """Each container's memory as `docker stats` shows it (usage less the page cache)."""
     found = {}
     for name, stats in _stats(containers).items():
@@ -100,7 +102,7 @@ def _stamp(text: str) -> float:
         return 0.0
 
 
-def docker_checks_between(containers, start: float, end: float) -> int:
+def docker_checks_between(containers: list[Container], start: float, end: float) -> int:
     """How many health checks Docker itself ran in the lab's containers between two times."""
     count = 0
     for c in containers:
@@ -111,7 +113,7 @@ def docker_checks_between(containers, start: float, end: float) -> int:
     return count
 
 
-def engine_seconds_per_exec(container, background: float, execs: int = 30) -> float | None:
+def engine_seconds_per_exec(container: Container, background: float, execs: int = 30) -> float | None:
     """dockerd + containerd CPU for one `docker exec` (of `true`): a burst of execs, less
     the engine's background rate (CPU seconds per second) over the burst."""
     pids = engine_pids()
@@ -124,13 +126,13 @@ def engine_seconds_per_exec(container, background: float, execs: int = 30) -> fl
     return max(0.0, spent / execs)
 
 
-def _interval(container) -> float:
+def _interval(container: Container) -> float:
     """Seconds between two of Docker's own checks of the container (30 s is Docker's default)."""
     nanos = ((container.attrs.get("Config") or {}).get("Healthcheck") or {}).get("Interval") or 30e9
     return nanos / 1e9
 
 
-def check_cost(containers, shims: list[str], rounds: int = 3) -> float:
+def check_cost(containers: list[Container], shims: list[str], rounds: int = 3) -> float:
     """CPU seconds of one health check, inside the container and in its shim (runc): each
     container's own check run `rounds` times, as Docker runs it (the engine's part apart)."""
     before = sum(container_cpu(containers).values()) + cpu_seconds(shims)
@@ -141,7 +143,7 @@ def check_cost(containers, shims: list[str], rounds: int = 3) -> float:
     return max(0.0, (after - before) / (rounds * len(containers)))
 
 
-def idle_cpu(projects: str | list[str], seconds: float = 60.0) -> dict:
+def idle_cpu(projects: str | list[str], seconds: float = 60.0) -> dict[str, Any]:
     """The labs' CPU over `seconds` while nobody uses them, in percent of one core (all of
     them together; per_lab_percent: divided by their number). Docker's own health checks
     come every few minutes, so a window of a minute holds all or none of them: their cost

@@ -17,6 +17,7 @@ from __future__ import annotations
 import contextvars
 import os
 import threading
+from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import lru_cache
 
@@ -41,7 +42,7 @@ def host() -> str:
 
 
 @contextmanager
-def using(where: str | None):
+def using(where: str | None) -> Iterator[None]:
     """Talk to engine `where` (a DOCKER_HOST URL; None or "": the usual one) in this block."""
     token = _chosen.set(where or None)
     try:
@@ -81,8 +82,6 @@ def _client_for(where: str) -> docker.DockerClient:
         ) from None
     return engine
 
-
-client.cache_clear = _client_for.cache_clear  # tests aim the engine elsewhere and back
 
 
 def project_containers(project: str, all: bool = True) -> list[Container]:

@@ -7,8 +7,12 @@ from __future__ import annotations
 import base64
 import json
 import shlex
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
+
+from docker.models.containers import Container
 
 from lab.runtime import agent, engine
 from lab.model import topology
@@ -19,7 +23,7 @@ MAIL_LOG = "/var/log/mail.log"  # where every MTA of the lab logs (the images sa
 PROBE_SOURCE = Path(__file__).parents[1] / "incontainer" / "probe.py"  # lab/incontainer/probe.py: compose mounts it as lab-probe
 
 
-def container(settings: Settings, host: str):
+def container(settings: Settings, host: str) -> Container:
     """The running container of a lab host (raises HostGone if it is not running)."""
     topology.load(settings).host(host)  # unknown names get the list of known ones
     found = engine.service_container(settings.name, host)
@@ -35,7 +39,7 @@ class ExecResult:
     output: str
 
 
-def run(settings: Settings, host: str, argv: list[str] | str, user: str = "root") -> ExecResult:
+def run(settings: Settings, host: str, argv: Sequence[str] | str, user: str = "root") -> ExecResult:
     """Run a command in a lab host; a string is run with sh -c."""
     if user == "root":  # through the host's agent (lab/runtime/agent.py): no docker exec each time
         code, output = agent.run((engine.host(), settings.name, host), lambda: container(settings, host), argv)
@@ -44,7 +48,7 @@ def run(settings: Settings, host: str, argv: list[str] | str, user: str = "root"
     return ExecResult(*agent.exec_once(container(settings, host), command, user))
 
 
-def probe(settings: Settings, host: str, **options) -> dict:
+def probe(settings: Settings, host: str, **options: str | int | bool | None) -> dict[str, Any]:
     """Run lab/incontainer/probe.py inside `host` (fed on stdin, so any host with python3 can run it)
     and return its JSON transcript. Options are the probe's flags: server=..., to=..."""
     flags = []

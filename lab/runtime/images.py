@@ -86,7 +86,7 @@ def build_one(settings: Settings, name: str) -> BuildResult:
     return BuildResult(image_tag, True, round(time.monotonic() - start, 1))
 
 
-def build_all(settings: Settings, say=print, jobs: int = 3,
+def build_all(settings: Settings, say: Callable[[str], None] = print, jobs: int = 3,
               on_build: Callable[[str, BuildResult | None], None] | None = None) -> list[BuildResult]:
     """on_build(image folder, None) as an image's check or build starts, (image folder, result)
     when it is done - called from the worker threads (a progress display)."""
@@ -118,7 +118,8 @@ def copy_to(settings: Settings, where: str) -> list[str]:
         return []
     save = subprocess.Popen(["docker", "save", *stale], stdout=subprocess.PIPE, env=engine.subprocess_env())
     load = subprocess.run(["docker", "load", "-q"], stdin=save.stdout, capture_output=True, text=True, env=there)
-    save.stdout.close()
+    if save.stdout is not None:  # always (stdout=PIPE)
+        save.stdout.close()
     if save.wait() != 0 or load.returncode != 0:
         last = [l for l in load.stderr.strip().splitlines() if l.strip()][-1:] or ["docker save failed"]
         raise LabError(f"copying {', '.join(stale)} to the engine at {where} failed: {last[0]}")

@@ -4,11 +4,14 @@ the CLI renders them."""
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from enum import StrEnum
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from functools import lru_cache
+
+from docker.models.containers import Container
 
 from lab.runtime import agent, compose
 from lab.runtime import engine
@@ -89,7 +92,7 @@ def compose_for(settings: Settings, topo: topology.Topology) -> compose.Compose:
     return compose.Compose(settings, list(_compose_command()), extra)
 
 
-def check_now(container) -> tuple[bool, str]:
+def check_now(container: Container) -> tuple[bool, str]:
     """Run the container's own health check (its image's HEALTHCHECK) now: Docker runs it
     only every so often, and an idle lab should not pay for frequent checks; the lab asks
     when it needs to know. (passed, last line of its output)."""
@@ -107,7 +110,7 @@ def check_now(container) -> tuple[bool, str]:
     return code == 0, lines[-1] if lines else ""
 
 
-def _age(container) -> float:
+def _age(container: Container) -> float:
     started = container.attrs.get("State", {}).get("StartedAt", "")[:26].rstrip("Z")
     try:
         return time.time() - datetime.fromisoformat(started).replace(tzinfo=timezone.utc).timestamp()
@@ -115,7 +118,7 @@ def _age(container) -> float:
         return 0.0
 
 
-def _state(container, grace: float = GRACE) -> HostState | None:
+def _state(container: Container, grace: float = GRACE) -> HostState | None:
     """The container's state, its check run now if it runs; None when it was removed meanwhile."""
     host = container.labels.get("com.docker.compose.service", container.name)
     said = ""
@@ -138,7 +141,7 @@ def host_states(settings: Settings, grace: float = GRACE, known: dict[str, HostS
     container still runs (a check is an exec: ~90 ms of CPU, and a wait polls)."""
     containers = engine.project_containers(settings.name)
 
-    def state(c) -> HostState | None:
+    def state(c: Container) -> HostState | None:
         kept = (known or {}).get(c.name)
         return kept if kept and c.status == ContainerState.RUNNING else _state(c, grace)
 
@@ -157,7 +160,7 @@ def _health_seen(states: list[HostState], expected: int) -> str:
 
 
 def wait_healthy(settings: Settings, expected: int, timeout: float = HEALTH_TIMEOUT,
-                 heal_once=None, grace: float = GRACE) -> list[HostState]:
+                 heal_once: Callable[[list[str]], None] | None = None, grace: float = GRACE) -> list[HostState]:
     """Wait until all `expected` hosts are healthy. A host that turns unhealthy meanwhile is
     handed to heal_once(hosts) the first time (a health check can flip only now, for a
     fault that happened just before); a stopped host, or one unhealthy again, ends the wait
@@ -165,7 +168,7 @@ def wait_healthy(settings: Settings, expected: int, timeout: float = HEALTH_TIME
     healed: set[str] = set()
     passed: dict[str, HostState] = {}  # a host healthy once in this wait is not asked again
 
-    def settled():
+    def settled() -> tuple[list[HostState], bool] | None:
         states = host_states(settings, grace, passed)
         passed.update({h.container: h for h in states if h.health == Health.HEALTHY})
         if len(states) == expected and all(h.health == Health.HEALTHY for h in states):
@@ -188,7 +191,7 @@ def wait_healthy(settings: Settings, expected: int, timeout: float = HEALTH_TIME
     raise Unhealthy(f"lab {settings.name}: stopped or unhealthy: {_health_report(host_states(settings))}; {what_to_do}")
 
 
-def heal(settings: Settings, runner: compose.Compose, hosts: list[str], say=print) -> None:
+def heal(settings: Settings, runner: compose.Compose, hosts: list[str], say: Callable[[str], None] = print) -> None:
     """Recreate containers whose health check fails (their service died, stopped answering,
     or was broken from inside): fresh containers from their images. Lab state lives in the
     images and every run applies its variant again, so nothing is lost."""
@@ -198,7 +201,8 @@ def heal(settings: Settings, runner: compose.Compose, hosts: list[str], say=prin
     runner.run("up", "-d", "--no-build", "--force-recreate", *hosts, capture=True)
 
 
-def up(settings: Settings | None = None, say=print, on_build=None, build: bool = True,
+def up(settings: Settings | None = None, say: Callable[[str], None] = print,
+       on_build: Callable[[str, images.BuildResult | None], None] | None = None, build: bool = True,
        labels: dict[str, str] | None = None, grace: float = GRACE) -> UpResult:
     """Build what changed, start what is missing or stopped, restart what is unhealthy, and
     wait until every host is healthy. A lab that did not exist before and fails to come up

@@ -8,6 +8,7 @@ The server sees the connection coming from the internet network's gateway (x.x.x
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from lab.runtime import hostexec
@@ -15,6 +16,7 @@ from lab.model import topology
 from lab.errors import LabError
 from lab.model.settings import Settings
 
+Handler = Callable[[asyncio.StreamReader, asyncio.StreamWriter], Awaitable[None]]  # one connection
 DEFAULTS = ("postfix:25=2525", "postfix:110=1110", "sendmail:25=2526")
 
 
@@ -42,7 +44,7 @@ def parse(specs: list[str], topo: topology.Topology) -> list[Forward]:
     return forwards
 
 
-async def _pipe(reader, writer):
+async def _pipe(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
     try:
         while data := await reader.read(65536):
             writer.write(data)
@@ -53,9 +55,9 @@ async def _pipe(reader, writer):
         writer.close()
 
 
-async def _serve(forwards: list[Forward]):
-    async def handler_for(fwd: Forward):
-        async def handle(client_reader, client_writer):
+async def _serve(forwards: list[Forward]) -> None:
+    async def handler_for(fwd: Forward) -> Handler:
+        async def handle(client_reader: asyncio.StreamReader, client_writer: asyncio.StreamWriter) -> None:
             try:
                 server_reader, server_writer = await asyncio.open_connection(fwd.address, fwd.port)
             except OSError:
@@ -68,7 +70,7 @@ async def _serve(forwards: list[Forward]):
     await asyncio.gather(*(s.serve_forever() for s in servers))
 
 
-def run(settings: Settings, specs: list[str], say=print) -> None:
+def run(settings: Settings, specs: list[str], say: Callable[[str], None] = print) -> None:
     topo = topology.load(settings)
     forwards = parse(specs or list(DEFAULTS), topo)
     for f in forwards:

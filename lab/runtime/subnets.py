@@ -129,7 +129,7 @@ def state_dir() -> Path:
 
 
 @contextmanager
-def locked():
+def locked() -> Iterator[None]:
     """One allocation at a time on this machine (for this user): allocate, then create."""
     folder = state_dir()
     folder.mkdir(parents=True, exist_ok=True)
@@ -174,7 +174,7 @@ def reserve(settings: Settings, labels: dict[str, str] | None = None, attempts: 
             chosen = settings if settings.nets_fixed else choose(settings, found, taken(settings.name) + refused)
             try:
                 create_networks(chosen, labels)
-                return chosen if chosen.nets_fixed else chosen.with_nets(chosen.internet_net, chosen.lan_net, "lab")
+                return chosen if chosen.nets_fixed else chosen.with_nets(chosen.internet_net, chosen.lan_net, NetsFrom.LAB)
             except docker.errors.APIError as exc:
                 if settings.nets_fixed or len(found) == 2:
                     raise LabError(f"lab {settings.name}: Docker refused its networks: {exc.explanation or exc}") from None

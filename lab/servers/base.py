@@ -6,6 +6,7 @@ from __future__ import annotations
 import shlex
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from typing import Any, Protocol
 
 from lab.maillogs.reader import MailLog
 from lab.model.outcomes import Reply, banner_code
@@ -14,12 +15,24 @@ from lab.model.trace import TraceStep
 from lab.runtime import hostexec
 from lab.runtime.hostexec import MAIL_LOG
 from lab.errors import LabError
+from lab.model.scenario import Probe, Scenario
 from lab.model.settings import Settings
 from lab.model.topology import Host, Topology
 
 ORIGINALS = "/var/lib/lab/originals"  # what a variant's files replaced, to restore on reset
 VARIANT_FILE = "/etc/lab-variant"  # the variant applied last, written by apply()
 GREET = "timeout {t} lab-greets --print 25 '[0-9]{{3}}'"  # from 127.0.0.2: kept out of mail.log (images/base)
+
+
+class Prepared(Protocol):
+    """What a server prepared for one probe (Server.before_probe)."""
+
+    @property
+    def probe_options(self) -> dict[str, str]:
+        """More flags for lab-probe (hostexec.probe's options)."""
+
+    def finish(self, transcript: dict[str, Any]) -> tuple[list[str], list[str]]:
+        """Once the probe has run: (notes the lab shows beside its result, warnings that void it)."""
 
 
 class Server:
@@ -38,7 +51,7 @@ class Server:
         return self.topo.host(self.name)
 
     # --- running things ---------------------------------------------------------------
-    def run(self, argv, what: str | None = None) -> str:
+    def run(self, argv: Sequence[str] | str, what: str | None = None) -> str:
         result = hostexec.run(self.settings, self.name, argv)
         if result.exit_code != 0:
             shown = what or (argv if isinstance(argv, str) else " ".join(argv))
@@ -105,12 +118,12 @@ class Server:
     def reset(self) -> None:
         raise NotImplementedError
 
-    def apply(self, scenario, trace: Sequence[str] = ()) -> dict:
+    def apply(self, scenario: Scenario, trace: Sequence[str] = ()) -> dict[str, Any]:
         """Put the server in the variant. `trace`: client addresses whose sessions the
         server should trace from now on (trace() reads it), where the kind can."""
         raise NotImplementedError
 
-    def versions(self) -> dict:
+    def versions(self) -> dict[str, str]:
         raise NotImplementedError
 
     def mailbox_paths(self, user: str) -> list[str]:
@@ -129,16 +142,14 @@ class Server:
         return "", {cls.variant_file: text}
 
     @classmethod
-    def own_probes(cls, text: str, plan: dict) -> list:
+    def own_probes(cls, text: str, plan: dict[str, Probe]) -> list[Probe]:
         """The probes beyond the standard plan that one's own configuration calls for."""
         return []
 
     # --- hooks a kind may fill in ---------------------------------------------------------
-    def before_probe(self, probe, client):
+    def before_probe(self, probe: Probe, client: Host) -> Prepared | None:
         """Prepare for one probe (e.g. POP-before-SMTP: an empty drac map, a POP3 login).
-        Returns None (nothing to do: the default) or an object with `probe_options` (more
-        flags for lab-probe) and `finish(transcript)` -> (notes the lab shows beside the
-        probe's result, warnings that void it)."""
+        Returns None (nothing to do: the default) or what was prepared (Prepared)."""
         return None
 
     def claims(self, lines: list[str], token: str) -> list[str] | None:

@@ -5,10 +5,15 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 
 from lab.runtime import hostexec
 from lab import waiting
 from lab.model.scenario import WRONG_PASSWORD
+from lab.model.topology import Host, User
+
+if TYPE_CHECKING:
+    from lab.servers.base import Server
 
 MAP = "btree:/var/lib/drac/dracd"
 CONF = "/etc/drac/dracd.conf"
@@ -22,21 +27,21 @@ class PopStep:
     lab shows beside its result (the POP3 reply, dracd's and Dovecot's lines)."""
     drac: "Drac"
     step: str  # none, login, expired, bad-password (lab/model/probe_plan.yaml)
-    client: object  # topology.Host
+    client: Host
     user: str
     password: str
     mail_mark: int
     pop_mark: int
     expire: int
-    login: dict | None = None  # the POP3 login's result, when the lab made it
+    login: dict[str, Any] | None = None  # the POP3 login's result, when the lab made it
     notes: list[str] = field(default_factory=list)
 
     @property
-    def probe_options(self) -> dict:
+    def probe_options(self) -> dict[str, str]:
         """The probe's own POP3 login, right before its SMTP session (login, bad-password)."""
         return {"pop_user": self.user, "pop_password": self.password} if self.step in ("login", "bad-password") else {}
 
-    def finish(self, transcript: dict) -> tuple[list[str], list[str]]:
+    def finish(self, transcript: dict[str, Any]) -> tuple[list[str], list[str]]:
         """(notes, warnings) once the probe has run."""
         if self.step == "none":
             return [f"drac: map emptied; no POP3 login from {self.client.name}"], []
@@ -62,7 +67,7 @@ class PopStep:
 
 
 class Drac:
-    def __init__(self, server):
+    def __init__(self, server: Server) -> None:
         self.server = server
 
     def reset(self, expire: int | None = None) -> None:
@@ -83,7 +88,7 @@ class Drac:
         out = hostexec.run(self.server.settings, self.server.name, ["postmap", "-q", address, MAP])
         return out.output.strip() or None if out.exit_code == 0 else None
 
-    def before(self, step: str, client, user) -> PopStep:
+    def before(self, step: str, client: Host, user: User) -> PopStep:
         """Empty the map, then the first half of the probe's POP3 step. A login the probe
         should make itself (login, bad-password) is left to it: it logs in and starts its
         SMTP session at once, so the grant cannot lapse between two processes on a busy
@@ -97,7 +102,7 @@ class Drac:
             pop.notes.append(self.wait_expired(client.address, pop.expire))
         return pop
 
-    def pop_login(self, client, user: str, password: str) -> dict:
+    def pop_login(self, client: Host, user: str, password: str) -> dict[str, Any]:
         return hostexec.probe(self.server.settings, client.name, server=self.server.host.fqdn, pop_user=user,
                               pop_password=password, pop_only=True)
 

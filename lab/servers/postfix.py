@@ -7,6 +7,7 @@ import re
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from concurrent.futures import ThreadPoolExecutor
+from typing import Any
 
 from lab.runtime import hostexec
 from lab import waiting
@@ -15,9 +16,13 @@ from lab.maillogs import postfix as postfix_log
 from lab.maillogs import postfix_trace
 from lab.maillogs.reader import MailLog
 from lab.model.outcomes import Reply, banner_code
-from lab.model.scenario import Scenario, parse_main_cf
+from lab.maillogs.sessions import Session
+from lab.model.scenario import Probe, Scenario, parse_main_cf
+from lab.model.settings import Settings
+from lab.model.topology import Host, Topology
+from lab.model.trace import TraceStep
 from lab.servers.base import Server
-from lab.servers.drac import Drac
+from lab.servers.drac import Drac, PopStep
 
 MAP = re.compile(r"\b(hash|btree):(/[\w./-]+)")
 BASELINE = "/etc/postfix/baseline"
@@ -49,11 +54,11 @@ class PostfixServer(Server):
         return text, {}
 
     @classmethod
-    def own_probes(cls, text: str, plan: dict) -> list:
+    def own_probes(cls, text: str, plan: dict[str, Probe]) -> list[Probe]:
         """The POP-before-SMTP probes when the configuration consults drac."""
         return [p for p in plan.values() if p.pop is not None] if "drac" in text else []
 
-    def __init__(self, settings, topo, name):
+    def __init__(self, settings: Settings, topo: Topology, name: str) -> None:
         super().__init__(settings, topo, name)
         self.drac = Drac(self)
         self.traced = False  # debug_peer_list names the probe clients (apply(trace=...), trace_on)
@@ -73,7 +78,7 @@ class PostfixServer(Server):
         )
         self.drac.reset(drac_expire)
 
-    def apply(self, scenario: Scenario, trace: Sequence[str] = ()) -> dict:
+    def apply(self, scenario: Scenario, trace: Sequence[str] = ()) -> dict[str, Any]:
         """Reset, write the variant, reload (restart if the last variant left smtpd broken:
         master throttles a service whose start failed for 60 s, and a reload keeps that),
         then prove that Postfix serves it - or stop, in Postfix's own words. `trace`: client
@@ -146,7 +151,7 @@ class PostfixServer(Server):
         check = check or hostexec.run(self.settings, self.name, CHECK)
         said = [line.strip() for line in check.output.splitlines() if line.strip()]
 
-        def settled():
+        def settled() -> tuple[str, str | None] | None:
             fatal = [line for line in self.log_since(mark) if FATAL.search(line)]
             if fatal:
                 return ("fatal", FATAL.split(fatal[0], 1)[-1].strip())
@@ -239,11 +244,11 @@ class PostfixServer(Server):
                      what="turning debug_peer_list off")
         self.traced = False
 
-    def session_complete(self, session):
+    def session_complete(self, session: Session | None) -> bool:
         """A traced session is read to its end (its disconnect line): the trace needs all of it."""
         return not self.traced or bool(session and session.lines and "disconnect from" in session.lines[-1])
 
-    def trace(self, session):
+    def trace(self, session: Session | None) -> tuple[list[TraceStep], str | None]:
         if not self.traced:
             return [], NOT_TRACED
         if session is None:
@@ -262,11 +267,11 @@ class PostfixServer(Server):
             self._lists[service] = postfix_trace.lists_from_postconf(self._postconf, service)
         return self._lists[service]
 
-    def before_probe(self, probe, client):
+    def before_probe(self, probe: Probe, client: Host) -> PopStep | None:
         """POP-before-SMTP probes: an empty drac map, then the probe's POP3 step."""
         return self.drac.before(probe.pop, client, self.topo.user(self.topo.local_recipient)) if probe.pop else None
 
-    def versions(self) -> dict:
+    def versions(self) -> dict[str, str]:
         out = self.run(
             "echo postfix $(postconf -h mail_version); "
             "echo cyrus-sasl $(dpkg-query -W -f '${Version}' libsasl2-2); "

@@ -12,11 +12,14 @@ from __future__ import annotations
 
 import time
 from collections.abc import Sequence
+from typing import Any
 
 from lab.errors import ConfigRefused, HostGone, LabError
 from lab.maillogs import sendmail as sendmail_log
 from lab.maillogs.reader import MailLog
-from lab.model.scenario import Scenario
+from lab.maillogs.sessions import Session
+from lab.model.scenario import Probe, Scenario
+from lab.model.trace import TraceStep
 from lab.servers.base import Server
 
 BASELINE = "/etc/mail/baseline"
@@ -32,7 +35,7 @@ class SendmailServer(Server):
     variant_file = "/etc/mail/variant.m4"  # the image's sendmail.mc reads it (sinclude)
 
     @classmethod
-    def own_probes(cls, text: str, plan: dict) -> list:
+    def own_probes(cls, text: str, plan: dict[str, Probe]) -> list[Probe]:
         """Authenticated mail to a local user too: procmail's recipes act on delivery."""
         return [plan["auth-local"]]
 
@@ -49,7 +52,7 @@ class SendmailServer(Server):
             what="reset to baseline",
         )
 
-    def apply(self, scenario: Scenario, trace: Sequence[str] = ()) -> dict:
+    def apply(self, scenario: Scenario, trace: Sequence[str] = ()) -> dict[str, Any]:
         """(`trace` changes nothing: Sendmail's log says what it says; see trace().)"""
         self.reset(rebuild=False)
         self.put_files(scenario.files)
@@ -81,7 +84,7 @@ class SendmailServer(Server):
                 current.append(line)
         return found
 
-    def versions(self) -> dict:
+    def versions(self) -> dict[str, str]:
         out = self.run(
             "echo sendmail $(sendmail -d0.1 -bt </dev/null | sed -n 's/^Version //p' | head -1); "
             "echo procmail $(dpkg-query -W -f '${Version}' procmail); "
@@ -90,7 +93,7 @@ class SendmailServer(Server):
         )
         return dict(line.split(" ", 1) for line in out.splitlines() if " " in line)
 
-    def trace(self, session):
+    def trace(self, session: Session | None) -> tuple[list[TraceStep], str | None]:
         """The refusals this session's log shows, TCP wrappers' and the check_* rulesets',
         and a note saying that nothing else is logged: the rest is not invented."""
         steps = sendmail_log.trace(session.lines) if session else []
@@ -104,7 +107,7 @@ class SendmailServer(Server):
     def quarantine_paths(self) -> list[str]:
         return [QUARANTINE]
 
-    def claims(self, lines, token):
+    def claims(self, lines: list[str], token: str) -> list[str] | None:
         """Sendmail's own word on the token's message: its delivery lines (stat=Sent ...),
         logged just after the mailer has finished (None until then, if it took the message).
         For a message procmail quarantined it says "Sent" all the same: the note's "the

@@ -8,6 +8,7 @@ from __future__ import annotations
 import difflib
 import re
 from dataclasses import dataclass, field
+from typing import Any
 
 from lab.model.outcomes import Outcome
 from lab.model.results import RunResult
@@ -59,7 +60,7 @@ def items(value: str) -> list[str]:
     return out
 
 
-def main_cf(config: dict) -> dict[str, str]:
+def main_cf(config: dict[str, Any]) -> dict[str, str]:
     """main.cf as applied: Postfix's own `postconf -n` when the run kept it, else the
     variant's lines (the note's, then the lab's)."""
     if config.get("effective") and isinstance(config["effective"], list):
@@ -69,7 +70,7 @@ def main_cf(config: dict) -> dict[str, str]:
     return {name: value for name, value in pairs if name not in HIDDEN}
 
 
-def files(config: dict) -> dict[str, list[str]]:
+def files(config: dict[str, Any]) -> dict[str, list[str]]:
     """Every file the variant wrote, as lines (blank lines and comments left out)."""
     return {path: [line.rstrip() for line in (text or "").splitlines() if line.strip() and not line.lstrip().startswith("#")]
             for path, text in (config.get("files") or {}).items()}
@@ -83,7 +84,7 @@ def _sequence(where: str, before: list[str], after: list[str]) -> list[Line]:
     return out
 
 
-def config_lines(a: dict, b: dict) -> list[Line]:
+def config_lines(a: dict[str, Any], b: dict[str, Any]) -> list[Line]:
     """The lines that differ between two applied configurations: main.cf parameter by
     parameter (a restriction list entry by entry), then every file line by line."""
     out: list[Line] = []

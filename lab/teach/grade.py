@@ -8,6 +8,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import Any
 
 from lab.model.outcomes import Outcome
 from lab.model.results import ProbeResult, RunResult
@@ -53,7 +54,7 @@ class Grade:
     def wrong(self) -> list[str]:
         return [c.probe for c in self.cells if not c.right]
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return {"variant": self.variant, "sheet": str(self.sheet), "score": self.score, "total": self.total,
                 "wrong": self.wrong, "graded": self.graded,
                 "run": {"path": str(self.source.path), "started": self.source.started, "fresh": self.source.fresh},

@@ -34,12 +34,16 @@ def look(settings: Settings, server: Server, token: str, user: str | None) -> Fa
     own = [(p, Outcome.DELIVERED) for p in (server.mailbox_paths(user) if user else [])]
     own += [(p, Outcome.QUARANTINED) for p in server.quarantine_paths()]
     sink = server.topo.sink
-    places = {server.name: own, sink.host: [(sink.maildir, Outcome.RELAYED)]}
+    places: dict[str, list[tuple[str, Outcome]]] = {server.name: own}
+    if sink.maildir:  # always: topology.load requires the sink's maildir
+        places[sink.host] = [(sink.maildir, Outcome.RELAYED)]
     with ThreadPoolExecutor() as pool:
         found = pool.map(lambda host: (host, hostexec.find_token(settings, host, token, [p for p, _ in places[host]])),
                          [h for h in places if places[h]])
         for host, where in found:
-            for path, outcome in places[host] if where else ():
+            if not where:
+                continue
+            for path, outcome in places[host]:
                 if where == path or where.startswith(path.rstrip("/") + "/"):
                     return Fate(outcome, f"{host}:{where}")
     return None

@@ -53,10 +53,10 @@ def target(probe: Probe, server: Server) -> Target:
     return Target(host, topo.remote_recipient, None)
 
 
-def probe_options(probe: Probe, topo: Topology, where: Target, token: str) -> dict:
+def probe_options(probe: Probe, topo: Topology, where: Target, token: str) -> dict[str, str | int | bool]:
     """lab-probe's flags for this probe."""
-    options = {"server": where.host.fqdn, "recipient": where.recipient, "token": token, "port": probe.port,
-               "starttls": probe.starttls}
+    options: dict[str, str | int | bool] = {"server": where.host.fqdn, "recipient": where.recipient, "token": token,
+                                            "port": probe.port, "starttls": probe.starttls}
     if probe.auth:
         account = topo.user(probe.auth)
         options.update(user=account.name, password=WRONG_PASSWORD if probe.password == "wrong" else account.password)

@@ -18,7 +18,7 @@ from lab.verify import audit as audits
 from lab.verify.probe_run import run_probe, trace_peers
 
 
-def ensure_running(settings: Settings, say=print) -> Settings:
+def ensure_running(settings: Settings, say: Callable[[str], None] = print) -> Settings:
     """Every host up and healthy, healed if need be - except that a server under test which
     runs but does not serve is left to apply(), which restarts it (its last variant broke it).
     Returns the settings as the lab runs (a lab started here gets its subnets now)."""
@@ -52,7 +52,8 @@ def lanes(probes: list[Probe]) -> list[list[Probe]]:
     return list(by_source.values())
 
 
-def run_variant(variant: str | Scenario, settings: Settings | None = None, say=print, only: str | None = None,
+def run_variant(variant: str | Scenario, settings: Settings | None = None, say: Callable[[str], None] = print,
+                only: str | None = None,
                 on_probe: Callable[[str, int, int], None] | None = None, trace: bool = True,
                 reset: bool = True, ensured: bool = False, basis: Basis = Basis.EXPECTED,
                 audit: bool = False) -> results.RunResult:
@@ -106,7 +107,7 @@ def run_variant(variant: str | Scenario, settings: Settings | None = None, say=p
     return run
 
 
-def apply_variant(variant: str, settings: Settings | None = None, say=print) -> str:
+def apply_variant(variant: str, settings: Settings | None = None, say: Callable[[str], None] = print) -> str:
     settings = subnets.resolve(settings) if settings else subnets.current()
     scenario.find(variant, topology.load(settings))
     settings = ensure_running(settings, say)
@@ -117,7 +118,9 @@ def apply_variant(variant: str, settings: Settings | None = None, say=print) -> 
     return chosen.id
 
 
-def run_all(variants: list[str], settings: Settings, say=print, on_probe_for=None, on_done=None,
+def run_all(variants: list[str], settings: Settings, say: Callable[[str], None] = print,
+            on_probe_for: Callable[[str], Callable[[str, int, int], None] | None] | None = None,
+            on_done: Callable[[results.RunResult], None] | None = None,
             server_of: dict[str, str] | None = None, audit: bool = False) -> list[results.RunResult]:
     """Several variants: one stream per server under test, side by side (they are different
     servers; the relay and the sink are shared, so they are reset once, before both start,

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import Any
 
 from lab.model import scenario, settings
 from lab.model.results import RunResult
@@ -14,7 +15,7 @@ from lab.views import page
 from lab.views.report import load_runs
 
 
-def grid(labs: dict[str, list[RunResult]], language: str = "en") -> list[dict]:
+def grid(labs: dict[str, list[RunResult]], language: str = "en") -> list[dict[str, Any]]:
     """Per variant (scenario order, then any other): its probes, and per lab its run or None.
     labs: lab name -> that lab's latest runs."""
     order = {v: i for i, v in enumerate(scenario.ids())}

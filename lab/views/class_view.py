@@ -11,7 +11,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from lab.model.class_results import Checked, Started, Verified
+from lab.model.class_results import Checked, ClassDone, LabDone, Started, Verified
 from lab.views.progress import wanted
 
 WORDS = {"up": "starting", "status": "checking", "verify": "verifying", "down": "removing"}
@@ -24,7 +24,7 @@ class Labs:
 
     def __init__(self, console: Console, total: int, step: str):
         self.console, self.step = console, step
-        self._lock, self._running = threading.Lock(), set()
+        self._lock, self._running = threading.Lock(), set[str]()
         self._progress = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                                   TimeElapsedColumn(), console=console, transient=True) if wanted(console) else None
         self._task = self._progress.add_task(WORDS.get(step, step), total=total) if self._progress else None
@@ -34,11 +34,11 @@ class Labs:
             self._progress.start()
         return self
 
-    def __exit__(self, *exc) -> None:
+    def __exit__(self, *exc: object) -> None:
         if self._progress:
             self._progress.stop()
 
-    def event(self, step: str, name: str, done) -> None:
+    def event(self, step: str, name: str, done: LabDone | None) -> None:
         with self._lock:
             if done is None:
                 self._running.add(name)
@@ -46,7 +46,7 @@ class Labs:
                 self._running.discard(name)
                 if done.error:
                     self.console.print(f"[bold red]{name}[/]: {done.error}")
-            if self._progress:
+            if self._progress and self._task is not None:
                 names = " ".join(sorted(self._running)[:6]) + (" …" if len(self._running) > 6 else "")
                 self._progress.update(self._task, advance=0 if done is None else 1,
                                       description=f"{WORDS.get(step, step)} {names}".rstrip())
@@ -59,7 +59,7 @@ def _table(*columns: str) -> Table:
     return table
 
 
-def roster(done) -> list[str]:
+def roster(done: ClassDone) -> list[str]:
     """After class-up: one line per student's lab - its name, engine (when the class is spread
     over several), subnets, and the commands to use it, whole (lines are never cut: print
     them with soft_wrap, so that a narrow terminal wraps them without breaking a paste)."""
@@ -79,14 +79,14 @@ def roster(done) -> list[str]:
     return lines
 
 
-def summary_line(done) -> str:
+def summary_line(done: ClassDone) -> str:
     bad = [lab.name for lab in done.labs if lab.error]
     word = {"up": "up", "down": "removed", "status": "checked", "verify": "verified"}.get(done.step, done.step)
     return (f"class {done.cls}: {len(done.labs) - len(bad)}/{len(done.labs)} labs {word} in {done.seconds} s "
             f"({done.jobs} at a time)" + (f"; failed: {' '.join(bad)}" if bad else ""))
 
 
-def status_table(done) -> Table:
+def status_table(done: ClassDone) -> Table:
     """One line per lab: healthy or not, the active variant, the last result."""
     table = _table("lab", "health", "active variant", "last result")
     for lab in done.labs:
@@ -105,7 +105,7 @@ def status_table(done) -> Table:
     return table
 
 
-def verify_table(done, variant: str) -> Table:
+def verify_table(done: ClassDone, variant: str) -> Table:
     """class-verify: lab, probes, mismatches, seconds (a failed lab names its error)."""
     table = _table("lab", "probes", "mismatches", "seconds", "")
     for lab in done.labs:

@@ -162,7 +162,8 @@ def records(first: list[Column], rest: list[Column], indent: int = 4) -> Group:
     stays under itself)."""
     top = [c.full() for c in first]
     label = max(cell_len(c.header) for c in rest)
-    out = [_padded([Text(c.header, style="bold") for c in first], top), Text("─" * total(top), style="dim")]
+    out: list[Text | Table] = [_padded([Text(c.header, style="bold") for c in first], top),
+                               Text("─" * total(top), style="dim")]
     for r in range(len(first[0].cells)):
         out.append(_padded([c.cells[r] for c in first], top))
         grid = Table.grid(padding=(0, GAP, 0, 0))

@@ -6,18 +6,21 @@ actual) and "meets the goal" are two different questions. Reads the run (its `go
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from rich.console import Group
 from rich.table import Table
 from rich.text import Text
 
 from lab.model import goal as goals
+from lab.model.outcomes import Outcome
 from lab.model.results import RunResult
 from lab.views import lang
 
 BROKEN, OUTSIDE = "✗", "·"  # marks of a note's first line
 
 
-def wanted(outcomes, language: str) -> str:
+def wanted(outcomes: Sequence[Outcome], language: str) -> str:
     """The outcomes a clause allows, as a reader says them."""
     words = [str(o) for o in outcomes]
     if language == "ja":
@@ -49,7 +52,7 @@ def lines(run: RunResult, language: str | None = None) -> list[tuple[int, Text]]
     out = [(0, Text(verdict(run, language), style="bold green" if run.goal.met else "bold red"))]
     for p in run.probes:
         clause = g.clause(p.probe)
-        if p.goal_met is False and clause is not None:
+        if p.goal_met is False and clause is not None and clause.meets is not None:
             why = clause.why_ja if language == "ja" else clause.why
             if language == "ja":
                 said = f"{p.probe}: {p.actual}。目標が求めるのは {wanted(clause.meets, language)}（{why}）"
@@ -68,7 +71,7 @@ def lines(run: RunResult, language: str | None = None) -> list[tuple[int, Text]]
 
 def view(run: RunResult, language: str | None = None) -> Group:
     """The notes for a terminal, a note's wrapped lines under its text, past its mark."""
-    def hanging(text: Text):
+    def hanging(text: Text) -> Text | Table:
         if text.plain[:2] not in (f"{BROKEN} ", f"{OUTSIDE} "):
             return text
         grid = Table.grid()
@@ -82,9 +85,9 @@ def view(run: RunResult, language: str | None = None) -> Group:
 def overall(runs: list[RunResult], language: str | None = None) -> str:
     """One line over several variants: which meet the goal, which break it and by what."""
     language = language or lang.current()
-    judged = sorted((r for r in runs if r.goal is not None), key=lambda r: r.variant)  # streams end in any order
-    met = [r.variant for r in judged if r.goal.met]
-    broken = [f"{r.variant} ({', '.join(r.goal.broken)})" for r in judged if not r.goal.met]
+    judged = [(r.variant, r.goal) for r in sorted(runs, key=lambda r: r.variant) if r.goal is not None]  # streams end in any order
+    met = [variant for variant, goal in judged if goal.met]
+    broken = [f"{variant} ({', '.join(goal.broken)})" for variant, goal in judged if not goal.met]
     if language == "ja":
         return (f"目標: 満たす {len(met)} 件（{', '.join(met) or 'なし'}）、"
                 f"破っている {len(broken)} 件（{', '.join(broken) or 'なし'}）")

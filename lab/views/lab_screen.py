@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Sequence
 
 from rich import box
 from rich.console import Console
 from rich.table import Table
 
-from lab.runtime.lifecycle import DownResult, Health, StatusResult, UpResult
+from lab.model.settings import Settings
+from lab.model.topology import Topology
+from lab.runtime.lifecycle import DownResult, Health, HostState, StatusResult, UpResult
 
 console = Console(highlight=False, width=None if sys.stdout.isatty() else 200)
 
 
-def hosts_table(topo, states) -> Table:
+def hosts_table(topo: Topology, states: Sequence[HostState]) -> Table:
     health = {s.name: s.health for s in states}
     nets = list(topo.networks)
     table = Table(box=box.SIMPLE_HEAD, pad_edge=False)
@@ -27,7 +30,7 @@ def hosts_table(topo, states) -> Table:
     return table
 
 
-def networks_line(topo) -> str:
+def networks_line(topo: Topology) -> str:
     return "networks: " + ", ".join(f"{n} {sub} (internal)" for n, sub in topo.networks.items())
 
 
@@ -44,7 +47,7 @@ def up(result: UpResult) -> None:
         console.print(line)
 
 
-def next_steps(s, topo) -> list[str]:
+def next_steps(s: Settings, topo: Topology) -> list[str]:
     """What to type next, each a whole command for this lab (with its LAB_* variables), as it
     runs from the checkout in a fresh shell."""
     from lab.model import scenario

@@ -5,6 +5,7 @@ probe ids, outcomes, restriction names, commands - stay as they are in both."""
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 
 JA = {
     # the run table's columns
@@ -57,7 +58,7 @@ def steps(count: int, lang: str | None = None) -> str:
     return f"{count} ステップ" if (lang or current()) == "ja" else f"{count} step{'' if count == 1 else 's'}"
 
 
-def current(env=None) -> str:
+def current(env: Mapping[str, str] | None = None) -> str:
     """"ja" when LAB_LANG starts with ja, else "en"."""
     value = (os.environ if env is None else env).get("LAB_LANG", "")
     return "ja" if value.lower().startswith("ja") else "en"

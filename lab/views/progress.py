@@ -6,9 +6,12 @@ from __future__ import annotations
 
 import os
 import threading
+from collections.abc import Callable
 
 from rich.console import Console
-from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.progress import Progress, SpinnerColumn, TaskID, TextColumn, TimeElapsedColumn
+
+from lab.runtime.images import BuildResult
 
 
 def wanted(console: Console) -> bool:
@@ -24,7 +27,7 @@ class Line:
         self.live = wanted(console)
         self._progress = Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
                                   console=console, transient=True) if self.live else None
-        self._task = None
+        self._task: TaskID | None = None
 
     def __enter__(self) -> "Line":
         if self._progress:
@@ -33,23 +36,23 @@ class Line:
         return self
 
     def update(self, text: str) -> None:
-        if self._progress:
+        if self._progress and self._task is not None:
             self._progress.update(self._task, description=text)
 
-    def __exit__(self, *exc) -> None:
+    def __exit__(self, *exc: object) -> None:
         if self._progress:
             self._progress.stop()
 
-    def probes(self, step: str):
+    def probes(self, step: str) -> Callable[[str, int, int], None]:
         """A callback for run_variant(on_probe=...): which probe of how many is running."""
         return lambda probe, index, total: self.update(f"{step}: probe {index + 1}/{total} {probe}")
 
-    def images(self, total: int):
+    def images(self, total: int) -> Callable[[str, BuildResult | None], None]:
         """A callback for images.build_all(on_build=...), called from its worker threads with
         (image, None) when an image starts and (image, result) when it is done."""
-        lock, running, done = threading.Lock(), set(), []
+        lock, running, done = threading.Lock(), set[str](), list[BuildResult]()
 
-        def on_build(name: str, result) -> None:
+        def on_build(name: str, result: BuildResult | None) -> None:
             with lock:
                 if result is None:
                     running.add(name)

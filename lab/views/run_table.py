@@ -4,9 +4,10 @@ notes below) and as Markdown. Both read the RunResult (the JSON) and nothing els
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
 from rich import box
-from rich.console import Console, ConsoleOptions, Group
+from rich.console import Console, ConsoleOptions, Group, RenderResult
 from rich.padding import Padding
 from rich.table import Table
 from rich.text import Text
@@ -117,7 +118,7 @@ def cells(p: ProbeResult, server: str, full_path: bool = False, judged: bool = T
     }
 
 
-def _columns(run: RunResult, names, full_path: bool = False) -> list[fit.Column]:
+def _columns(run: RunResult, names: Sequence[str], full_path: bool = False) -> list[fit.Column]:
     rows = [cells(p, run.server, full_path, judged=run.goal is not None) for p in run.probes]
     return [fit.Column(lang.t(name), [r[name] for r in rows], wrap=name not in ("probe", "expected", "actual", "goal"))
             for name in names]
@@ -142,7 +143,7 @@ class RunTable:
     def __init__(self, run: RunResult, wide: bool = False):
         self.run, self.wide = run, wide
 
-    def __rich_console__(self, console: Console, options: ConsoleOptions):
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
         run, width = self.run, options.max_width
         title = run.title_ja if lang.current() == "ja" and run.title_ja else run.title
         yield Text.from_markup(f"[bold]{run.variant}[/] ({run.server}) - ") + Text(title)
@@ -156,17 +157,17 @@ class RunTable:
             names = compact + ("client seen as", "fate") + (("maillog says",) if claims else ()) + ("reproduce",)
             columns = _columns(run, names, full_path=True)
             narrow_first = ("reproduce", "maillog says", "decided by", "from → to", "reply")
-            widths = fit.squeeze(columns, width, [names.index(n) for n in narrow_first if n in names])
-            if fit.total(widths) <= width:
-                yield _table(columns, widths)
+            squeezed = fit.squeeze(columns, width, [names.index(n) for n in narrow_first if n in names])
+            if fit.total(squeezed) <= width:
+                yield _table(columns, squeezed)
             else:  # too narrow for every column side by side: each probe as a short record
                 by_name = dict(zip(names, columns))
-                first = tuple(n for n in ("probe", "expected", "actual", "goal", "reply") if n in names)
-                yield fit.records([by_name[n] for n in first], [by_name[n] for n in names if n not in first])
+                heads = tuple(n for n in ("probe", "expected", "actual", "goal", "reply") if n in names)
+                yield fit.records([by_name[n] for n in heads], [by_name[n] for n in names if n not in heads])
             return
         columns = _columns(run, compact)
         widths = fit.widths(console, columns, width)
-        if widths == [c.full() for c in columns]:  # one line a probe: add detail columns while they fit
+        if widths is not None and widths == [c.full() for c in columns]:  # one line a probe: add detail columns while they fit
             seen = any(foreign(p) for p in run.probes)
             for name in (n for n in EXTRA if (claims or n != "maillog says") and (seen or n != "client seen as")):
                 more = _columns(run, [name])[0]
@@ -256,7 +257,7 @@ def notes(run: RunResult) -> list[tuple[int, Text]]:
 def notes_view(run: RunResult) -> Group:
     """The notes for a terminal, each line indented also where it wraps (a note's first line
     under its own text, past the mark)."""
-    def hanging(indent: int, text: Text):
+    def hanging(indent: int, text: Text) -> Padding | Table:
         if indent or len(text.plain) < 2:
             return Padding(text, (0, 0, 0, indent), expand=False)
         grid = Table.grid()
@@ -275,7 +276,7 @@ def hint(run: RunResult) -> str:
 
 
 
-def _md(text: str) -> str:
+def _md(text: object) -> str:
     return str(text).replace("|", "\\|").replace("\n", " ")
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import Any
 
 from markupsafe import Markup
 
@@ -109,7 +110,7 @@ def broken(run: RunResult, language: str) -> list[tuple[str, str, Markup, str]]:
     return out
 
 
-def context(runs: list[RunResult], language: str | None = None) -> dict:
+def context(runs: list[RunResult], language: str | None = None) -> dict[str, Any]:
     """The template's teaching variables."""
     language = language or langs.current()
     g, plan = goals.note(), scenario.load_probes()

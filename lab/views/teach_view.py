@@ -4,12 +4,15 @@ one's own configuration judged against the goal. English, or Japanese with LAB_L
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from rich.console import Console, Group
+from rich.table import Table
 from rich.text import Text
 
 from lab.model import goal as goals
 from lab.model.results import RunResult
-from lab.model.scenario import Scenario
+from lab.model.scenario import Probe, Scenario
 from lab.model.sheet import MEANING, PREDICTABLE
 from lab.model.topology import Topology
 from lab.teach.diff import VariantDiff
@@ -35,7 +38,7 @@ def _t(key: str, language: str, english: str) -> str:
     return JA.get(key, english) if language == "ja" else english
 
 
-def route(p, server: str) -> str:
+def route(p: Probe, server: str) -> str:
     """'outside → relay → postfix', as the tables show a probe's way."""
     return f"{p.client} → {p.via + ' → ' if p.via else ''}{server}"
 
@@ -70,7 +73,7 @@ def quiz(s: Scenario, topo: Topology, commands: dict[str, str], language: str = 
     return "\n".join(out) + "\n"
 
 
-def grade(g: Grade, root, language: str = "en") -> list[Text]:
+def grade(g: Grade, root: Path, language: str = "en") -> list[Text]:
     """N/M on the first line, what it was graded against, then each wrong cell: the
     prediction, the real outcome, the reply, the deciding rule, the lesson's sentence."""
     head = Text(f"{g.variant}: {g.score}/{g.total}", style="bold green" if g.score == g.total else "bold yellow")
@@ -137,8 +140,8 @@ def tried(run: RunResult, console: Console, language: str = "en") -> Group:
                for n in names]
     widths = fit.widths(console, columns, console.width)
     g = goals.note()
-    out = [_table(columns, widths)]
-    met = run.goal.met
+    out: list[Table | Text] = [_table(columns, widths)]
+    met = run.goal is not None and run.goal.met  # a run tried is always judged (verdict.decide)
     out.append(Text(f"{_t('your configuration', language, 'your configuration')}: "
                     f"{lang.t('goal met', language) if met else lang.t('goal', language) + ' ' + goal_view.verdict(run, language, short=True)}",
                     style="bold green" if met else "bold red"))
@@ -146,7 +149,7 @@ def tried(run: RunResult, console: Console, language: str = "en") -> Group:
         clause = g.clause(p.probe)
         if clause is None:
             continue
-        if p.goal_met is False:
+        if p.goal_met is False and clause.meets is not None:
             out.append(Text(f"✗ {p.probe}: {p.actual} ({lang.t('decided by', language)} {p.rule or '-'}) - "
                             f"{lang.t('the goal wants', language)} {wanted(clause.meets, language)}: "
                             f"{clause.why_ja if language == 'ja' else clause.why}", style="red"))

@@ -40,12 +40,12 @@ def test_docker_not_running_says_how_to_start_this_lab(monkeypatch, lab, start):
         monkeypatch.setenv("LAB_NAME", lab)
     else:
         monkeypatch.delenv("LAB_NAME", raising=False)
-    engine.client.cache_clear()
+    engine._client_for.cache_clear()
     try:
         with pytest.raises(LabError) as err:
             engine.client()
     finally:
-        engine.client.cache_clear()
+        engine._client_for.cache_clear()
     message = str(err.value)
     assert message.startswith("Docker is not running") and start in message
     assert "\n" not in message

@@ -1,6 +1,7 @@
 """The topology comes from compose.yaml alone; these check what the lab derives from it."""
 
 import ipaddress
+from dataclasses import replace
 
 import pytest
 
@@ -63,3 +64,10 @@ def test_unknown_host_names_the_known_ones(topo):
 def test_interpolation_follows_compose():
     env = {"SET": "x", "EMPTY": ""}
     assert topology.interpolate("${SET:-d}/${EMPTY:-d}/${UNSET:-d}/${UNSET}", env) == "x/d/d/"
+
+
+def test_a_network_without_a_fixed_address_names_the_host_and_network(tmp_path):
+    text = (settings.ROOT / "compose.yaml").read_text()
+    (tmp_path / "compose.yaml").write_text(text.replace('lan: {ipv4_address: "${LAB_LAN_NET:-10.77.0}.100"}', "lan: {}"))
+    with pytest.raises(LabError, match=r"compose.yaml: services.inside.networks.lan: give its ipv4_address"):
+        topology.load(replace(settings.load({}), root=tmp_path))
