@@ -17,7 +17,7 @@ from typing import Any
 from lab.errors import LabError
 from lab.model import scenario, verdict
 from lab.model.goal import GoalVerdict
-from lab.model.outcomes import Outcome
+from lab.model.outcomes import Outcome, Stage
 from lab.model.settings import Settings
 from lab.model.trace import TraceStep
 from lab.model.verdict import Basis, Kind
@@ -38,7 +38,7 @@ class ProbeResult:
     expected: Outcome | None  # None: the probe has no expectation here (run by hand from another client)
     actual: Outcome
     code: int | None
-    stage: str
+    stage: Stage  # where the outcome was decided
     rule: str | None  # the restriction that decided, when the server says
     fate: str | None  # where the message was found (host:path), or why not
     transcript: list[dict[str, Any]]  # lab-probe's steps: stage, command, code, reply
@@ -120,6 +120,7 @@ class RunResult:
             probes = [ProbeResult(**{**p, "expected": Outcome(p["expected"]) if p.get("expected") else None,
                                      "actual": Outcome(p["actual"]),
                                      "verdict": Kind(p["verdict"]) if p.get("verdict") else None,
+                                     "stage": stage_of(p["stage"]),
                                      "trace": [TraceStep.from_dict(t) for t in p["trace"]]})
                       for p in data["probes"]]
             run = cls(probes=probes, lab=LabRef(**data["lab"]), basis=Basis(data.get("basis") or Basis.EXPECTED),
@@ -134,6 +135,17 @@ class RunResult:
 # --- older documents ---------------------------------------------------------------------
 # Runs of schema 2 recorded before a field existed lack it; every reader gets today's shape.
 OLD_RUN_TRACE = "no trace: this run was recorded before the lab traced restrictions"
+
+
+def stage_of(recorded: str) -> Stage:
+    """A recorded stage: runs of before the named stages wrote "<host>->next hop" for any host
+    on the way whose delivery onwards was refused (the relay's is still its own stage)."""
+    try:
+        return Stage(recorded)
+    except ValueError:
+        if recorded.endswith("->next hop"):
+            return Stage.SERVER_NEXT_HOP
+        raise
 
 
 def migrate(data: dict) -> dict:

@@ -13,7 +13,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 from lab.model import results
-from lab.model.outcomes import Outcome, classify
+from lab.model.outcomes import Outcome, Stage, classify
 from lab.model.scenario import WRONG_PASSWORD, Probe
 from lab.model.settings import Settings
 from lab.model.topology import Host, Topology
@@ -101,7 +101,7 @@ def run_probe(settings: Settings, server: Server, probe: Probe, expected: Outcom
     refused = classify(transcript)  # None: accepted, and its fate decides
     found = gathering.gather(settings, server, hops, gathering.hops_for(hops, client, where.host, server.name),
                              token, where.user, accepted=refused is None)
-    actual, place, code, stage = refused, None, transcript["code"], transcript["stage"]
+    actual, place, code, stage = refused, None, transcript["code"], Stage(transcript["stage"])
     fate_lines: list[str] = []
     if found.fate is not None:
         actual, place, fate_lines = found.fate.outcome, found.fate.where, list(found.fate.evidence)
