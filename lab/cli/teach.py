@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from lab.actions.records import record_run
+from lab.actions.records import journal, record_run
 from lab.cli.common import lab_settings
 from lab.errors import LabError
 from lab.model import results, scenario, settings, sheet, topology
@@ -23,7 +23,7 @@ def runner(s: settings.Settings):
 
         with progress.Line(render.console) as line:
             line.update(f"{variant}: applying")
-            run = verify.run_variant(variant, s, on_probe=line.probes(variant))
+            run = verify.run_variant(variant, s, on_probe=line.probes(variant), on_result=journal(s))
         path = record_run(run, s)
         render.console.print(table(run))
         render.console.print(goal_view.view(run))
@@ -115,7 +115,8 @@ def cmd_try(args) -> int:
     try:
         with progress.Line(render.console) as line:
             line.update(f"{own.id}: applying")
-            run = verify.run_variant(own, s, on_probe=line.probes(own.id), basis=Basis.GOAL)
+            run = verify.run_variant(own, s, on_probe=line.probes(own.id), basis=Basis.GOAL,
+                                     on_result=journal(s, Basis.GOAL))
     except LabError as exc:  # the server's own complaint, naming the file (Postfix's adapter names it already)
         if str(own.where) in str(exc):
             raise

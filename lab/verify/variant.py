@@ -16,6 +16,8 @@ from lab.model.verdict import Basis
 from lab.runtime import hostexec, lifecycle, subnets
 from lab.verify.probe_run import run_probe, trace_peers
 
+OnResult = Callable[[str, results.ProbeResult], None]  # (variant id, its probe's row) as each probe finishes
+
 
 def ensure_running(settings: Settings, say=print) -> Settings:
     """Every host up and healthy, healed if need be - except that a server under test which
@@ -53,14 +55,17 @@ def lanes(probes: list[Probe], server_name: str) -> list[list[Probe]]:
 
 def run_variant(variant: str | Scenario, settings: Settings | None = None, say=print, only: str | None = None,
                 on_probe: Callable[[str, int, int], None] | None = None, trace: bool = True,
-                reset: bool = True, ensured: bool = False, basis: Basis = Basis.EXPECTED) -> results.RunResult:
+                reset: bool = True, ensured: bool = False, basis: Basis = Basis.EXPECTED,
+                on_result: OnResult | None = None) -> results.RunResult:
     """`variant`: an id, a scenario file's path, or a Scenario already loaded (e.g. a student's
     own configuration, `lab try`). on_probe(probe id, index, how many) is called as each probe
     starts (a progress display); trace: record every probe's restriction trace (False: the
     servers stay quiet; each probe's trace_note says so); reset: empty the relay's queue and
     the sink first (False when another variant runs at the same time: see run_all); ensured:
     the caller has just made sure the lab runs and is healthy (run_all, once for all); basis:
-    what the rows are judged against (one's own configuration: the goal; lab.model.verdict)."""
+    what the rows are judged against (one's own configuration: the goal; lab.model.verdict);
+    on_result(variant id, row) as each probe finishes, before the run is decided (a live view:
+    lab.actions.records.journal)."""
     settings = subnets.resolve(settings) if settings else subnets.current()
     if not isinstance(variant, Scenario):  # a bad variant is named before anything starts
         scenario.find(variant, topology.load(settings))
@@ -84,6 +89,8 @@ def run_variant(variant: str | Scenario, settings: Settings | None = None, say=p
             if on_probe:
                 on_probe(p.id, next(started_probes), len(probes))
             done[p.id] = run_probe(settings, server, p, chosen.expect.get(p.id))
+            if on_result:
+                on_result(chosen.id, done[p.id])
 
     try:
         with ThreadPoolExecutor(max_workers=4) as pool:
@@ -112,12 +119,13 @@ def apply_variant(variant: str, settings: Settings | None = None, say=print) -> 
 
 
 def run_all(variants: list[str], settings: Settings, say=print, on_probe_for=None, on_done=None,
-            server_of: dict[str, str] | None = None) -> list[results.RunResult]:
+            server_of: dict[str, str] | None = None, on_result: OnResult | None = None) -> list[results.RunResult]:
     """Several variants: one stream per server under test, side by side (they are different
     servers; the relay and the sink are shared, so they are reset once, before both start,
     and every message is told apart by its token). Within a stream, variants run in turn.
     on_probe_for(variant) gives run_variant's on_probe; on_done(run) is called as each ends;
-    server_of: each variant's server, when the caller has loaded them already.
+    server_of: each variant's server, when the caller has loaded them already; on_result: as
+    run_variant's, for every variant.
     Returns the runs in the order given."""
     settings = ensure_running(subnets.resolve(settings), say)
     topo = topology.load(settings)
@@ -131,7 +139,7 @@ def run_all(variants: list[str], settings: Settings, say=print, on_probe_for=Non
     def stream(names: list[str]) -> None:
         for name in names:
             run = run_variant(name, settings, say, on_probe=on_probe_for(name) if on_probe_for else None, reset=False,
-                              ensured=True)
+                              ensured=True, on_result=on_result)
             finished[name] = run
             if on_done:
                 on_done(run)
