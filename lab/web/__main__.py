@@ -74,7 +74,8 @@ def site_for(environ: dict[str, str]) -> Site:
     if (environ.get("CLASS") or "").strip():
         cls = classroom.class_name(environ["CLASS"])
         return Site(settings.ROOT, cls)
-    return Site(settings.ROOT, None, subnets.current())
+    lab = subnets.current()
+    return Site(settings.ROOT, None, {lab.name: lab})
 
 
 def main() -> int:

@@ -19,6 +19,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from lab.model import live, results
+from lab.teach.runs import ago
 from lab.web import events, guard, labs, pages
 from lab.web.site import Site
 
@@ -31,6 +32,8 @@ def row(request: Request, name: str) -> dict[str, Any]:
     variants = list(site.variants())
     health: labs.Health | None = request.app.state.health.known(name)
     last = labs.last_run(labs.runs(s, variants))
+    if last:
+        last["ago"] = ago(last["started"], lang=pages.language(request))
     bad = (health is not None and not health.healthy) or (last is not None and not last["ok"])
     return {"name": name, "health": health.hosts if health else None, "healthy": health.healthy if health else None,
             "variant": health.variant if health else None, "last_run": last,

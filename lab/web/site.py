@@ -25,8 +25,8 @@ class NotFound(LabError):
 @dataclass
 class Site:
     root: Path
-    cls: str | None  # None: one lab, `single`
-    single: Settings | None = None
+    cls: str | None  # None: the labs `given` (`make web` without CLASS: the one lab LAB_NAME names)
+    given: dict[str, Settings] = field(default_factory=dict)
     _labs: dict[str, Settings] = field(default_factory=dict)
     _asked: float = 0.0
     _lock: threading.Lock = field(default_factory=threading.Lock)
@@ -35,7 +35,7 @@ class Site:
     def labs(self, fresh: bool = False) -> dict[str, Settings]:
         """Every lab served, by name (a class's: those running, asked of the engine now and then)."""
         if self.cls is None:
-            return {self.single.name: self.single} if self.single else {}
+            return dict(self.given)
         with self._lock:
             if fresh or time.monotonic() - self._asked > REFRESH:
                 from lab.runtime import classes
