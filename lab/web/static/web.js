@@ -16,7 +16,7 @@
   function status(text) { const s = document.getElementById("status"); if (s) s.textContent = text; }
 
   // --- cells ------------------------------------------------------------------------------
-  function place(variant, probe, cell) {
+  function place(variant, probe, cell, live) {
     document.querySelectorAll(`[data-variant="${CSS.escape(variant)}"][data-probe="${CSS.escape(probe)}"]`).forEach((e) => {
       const show = e.dataset.show || "full";
       const goal = cell.css.split(" ")[0];
@@ -30,6 +30,7 @@
       if (show === "mark") { e.textContent = cell.mark + (cell.ok ? "" : "≠"); e.className = "cell " + cell.css; e.title = `${variant} · ${probe}: ${cell.actual}`; }
       if (show === "full" || show === "outcome") e.title = `${t("expected")}: ${cell.expected || "-"}`;
       e.dataset.placed = String(Date.now());
+      if (live) e.dataset.live = e.dataset.placed;  // placed as its probe finished, before the run ended
     });
   }
   function clear(variant) {
@@ -61,7 +62,7 @@
       if (d.tried) return;
       if (!running[d.variant]) { running[d.variant] = true; clear(d.variant); }
       rows[d.variant + "/" + d.probe] = d.row;
-      place(d.variant, d.probe, d.cell);
+      place(d.variant, d.probe, d.cell, true);
       window.cellLatency.push(Date.now() - d.at * 1000);
       if (body.dataset.class) activity(d.lab, `${t("running")}: ${d.variant} (${d.probe})`);
       else status(`${t("running")}: ${d.variant} · ${d.probe}: ${d.actual}`);
