@@ -56,7 +56,8 @@ def measure(s: Settings) -> Health:
     try:
         state = lifecycle.status(s)
     except LabError as exc:
-        return Health({"lab": f"unknown: {exc}"}, None, None, time.time())
+        said = str(exc).splitlines()[0]
+        return Health({"lab": "unknown: " + (said if len(said) < 90 else said[:88] + "…")}, None, None, time.time())
     running = {h.name for h in state.hosts if h.state == lifecycle.ContainerState.RUNNING}
     variant, server = servers.active(state.settings, state.topology, running) if running else (None, None)
     hosts = {h.name: str(h.health) if h.state == lifecycle.ContainerState.RUNNING else str(h.state) for h in state.hosts}
