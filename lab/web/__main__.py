@@ -8,17 +8,15 @@ instructor and one per lab, each carrying its token; Ctrl-C stops it.
 
 from __future__ import annotations
 
-import json
 import os
 import socket
 import sys
-from pathlib import Path
 from types import FrameType
 
 from lab.errors import LabError, exit_status
 from lab.model import settings
 from lab.web import app as web_app
-from lab.web import tokens
+from lab.web import running, tokens
 from lab.web.site import Site
 
 DEFAULT_LISTEN = "127.0.0.1:8025"
@@ -50,21 +48,6 @@ def links(base: str, kept: tokens.Tokens, names: list[str]) -> list[str]:
     lines = [f"{'instructor:'.ljust(width + 1)} {base}/class?token={kept.instructor}"]
     lines += [f"{(n + ':').ljust(width + 1)} {base}/lab/{n}?token={kept.labs[n]}" for n in names]
     return lines
-
-
-def server_file(root: Path) -> Path:
-    """results/web/server.json: where a running server listens (`make class-up` prints its links)."""
-    return tokens.folder(root) / "server.json"
-
-
-def running(root: Path) -> dict[str, object] | None:
-    """The running server's {url, pid, class}, or None when none runs."""
-    try:
-        data = json.loads(server_file(root).read_text())
-        os.kill(int(data["pid"]), 0)
-        return dict(data)
-    except (OSError, ValueError, KeyError, TypeError):
-        return None
 
 
 def site_for(environ: dict[str, str]) -> Site:
@@ -101,20 +84,14 @@ def main() -> int:
 
     config = uvicorn.Config(app, host=host, port=port, access_log=False, log_level="warning",
                             timeout_graceful_shutdown=1, lifespan="on")
-    info = server_file(site.root)
-    fd = os.open(info, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w") as f:
-        json.dump({"url": base, "pid": os.getpid(), "class": site.cls}, f)
-    try:
+    with running.announced(site.root, base, site.cls):
         Server(config).run()
-    finally:
-        info.unlink(missing_ok=True)
+    abandoned = app.state.runner.abandon()
+    if abandoned:  # a probe in flight would hold the exit for seconds: the run is over for everyone
+        print(f"stopped during {', '.join(abandoned)}: run it again (the lab heals itself at its next run)", flush=True)
+        os._exit(130)
     return 0
 
 
 if __name__ == "__main__":
-    try:
-        sys.exit(main())
-    except LabError as exc:
-        print(f"lab: {exc}", file=sys.stderr)
-        sys.exit(exit_status(exc))
+    sys.exit(exit_status(main))

@@ -5,7 +5,7 @@ nothing here (lab.web.site.NotFound), 409 for a lab busy with a run (lab.web.run
 from __future__ import annotations
 
 import threading
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
 
@@ -60,7 +60,8 @@ ROUTES = [
 ]
 
 
-def _status(code: int):  # noqa: ANN202 - a Starlette exception handler
+def _status(code: int) -> Callable[[Request, Exception], Awaitable[Response]]:
+    """An exception handler answering `code` with the exception's one sentence."""
     async def handler(request: Request, exc: Exception) -> Response:
         return pages.error(request, HTTPException(code, str(exc)))
     return handler

@@ -18,6 +18,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from lab.model import live, results, scenario
+from lab.model.results import RunResult
 from lab.model.settings import Settings
 from lab.web import cells, events, guard, labs, pages
 from lab.web.site import Site
@@ -28,6 +29,10 @@ def _lab(request: Request) -> Settings:
     guard.lab(request, name)
     site: Site = request.app.state.site
     return site.lab(name)
+
+
+def _met(run: RunResult) -> bool | None:
+    return run.goal.met if run.goal else None
 
 
 def matrix(site: Site, s: Settings, lang: str) -> dict[str, Any]:
@@ -42,7 +47,7 @@ def matrix(site: Site, s: Settings, lang: str) -> dict[str, Any]:
         "variants": [{"id": v.id, "title": v.text("title", lang), "server": v.server,
                       "probes": [p.id for p in v.probes],
                       "run": None if v.id not in found else {
-                          "ok": found[v.id].ok, "goal_met": found[v.id].goal.met if found[v.id].goal else None,
+                          "ok": found[v.id].ok, "goal_met": _met(found[v.id]),
                           "started": found[v.id].started, "cells": cells.of_run(found[v.id])}}
                      for v in variants.values()],
     }

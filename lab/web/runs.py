@@ -37,25 +37,36 @@ class ClassJob:
 @dataclass
 class Runner:
     busy: dict[str, str] = field(default_factory=dict)  # lab -> what it runs
+    _where: dict[str, tuple[Settings, str]] = field(default_factory=dict)  # lab -> (its settings, the variant)
     job: ClassJob | None = None
     changes: int = 0  # counts every change of the class job (its readers poll it)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
-    def _claim(self, names: list[str], what: str) -> None:
+    def _claim(self, labs: list[Settings], variant: str, what: str) -> None:
         with self._lock:
-            taken = [n for n in names if n in self.busy]
+            taken = [s.name for s in labs if s.name in self.busy]
             if taken:
                 raise Busy(f"lab {taken[0]} is running {self.busy[taken[0]]} already: wait for it to end")
-            for n in names:
-                self.busy[n] = what
+            for s in labs:
+                self.busy[s.name] = what
+                self._where[s.name] = (s, variant)
 
     def _release(self, name: str) -> None:
         with self._lock:
             self.busy.pop(name, None)
+            self._where.pop(name, None)
+
+    def abandon(self) -> list[str]:
+        """The server stops: every run still going is told to its watchers as failed; what they were."""
+        with self._lock:
+            going = list(self._where.items())
+        for name, (s, variant) in going:
+            records.record_failure(s, variant, "the web server stopped during the run")
+        return [f"{variant} in lab {name}" for name, (_, variant) in going]
 
     def verify(self, s: Settings, variant: str) -> None:
         """Start the variant in the lab, in the background (Busy if the lab runs something)."""
-        self._claim([s.name], variant)
+        self._claim([s], variant, variant)
         threading.Thread(target=self._verify, args=(s, variant), daemon=True, name=f"web-verify-{s.name}").start()
 
     @staticmethod
@@ -76,7 +87,7 @@ class Runner:
 
     def verify_class(self, cls: str | None, labs: dict[str, Settings], variant: str) -> ClassJob:
         """The variant in every lab (a class's: as `make class-verify` runs it), in the background."""
-        self._claim(list(labs), f"{variant} (the whole class)")
+        self._claim(list(labs.values()), variant, f"{variant} (the whole class)")
         self.job = ClassJob(variant, dict.fromkeys(labs, "waiting"))
         self.changes += 1
         threading.Thread(target=self._verify_class, args=(cls, labs, variant, self.job), daemon=True,
