@@ -10,7 +10,7 @@ VARIANTS := $(sort $(basename $(notdir $(wildcard scenarios/*.yaml))))
 export TESTCONTAINERS_RYUK_DISABLED := true
 
 .PHONY: help bootstrap venv build lab-up lab-down status test test-unit typecheck clean verify list report bench bench-cold publish audit audit-all \
-        class-up class-status class-verify class-report class-down bench-class \
+        class-up class-status class-verify class-report class-down bench-class web \
         $(addprefix verify-,$(VARIANTS)) $(addprefix apply-,$(VARIANTS)) $(addprefix show-,$(VARIANTS)) \
         $(addprefix quiz-,$(VARIANTS)) $(addprefix predict-,$(VARIANTS)) $(addprefix grade-,$(VARIANTS)) try diff
 
@@ -149,6 +149,9 @@ class-down: $(STAMP) ## remove exactly the labs class-up created (and nothing el
 
 bench-class: bootstrap $(STAMP) ## STUDENTS=N labs up, idle CPU and memory per lab, class-verify method1, class-down -> results/bench-class.json
 	$(PY) -m lab.bench.whole_class $(CLASS_ARGS) --students '$(or $(STUDENTS),10)'
+
+web: $(STAMP) ## the lab (or CLASS=<class>) in a browser: live matrix, projector view, class page, predictions; prints a link with a token for the instructor and per lab (WEB_LISTEN=0.0.0.0:8025 for a classroom, ROTATE=1 new tokens)
+	@$(PY) -m lab.web
 
 publish: bootstrap $(STAMP) ## opt-in, while it runs: 127.0.0.1:2525/1110 -> postfix SMTP/POP3, 127.0.0.1:2526 -> sendmail
 	$(LAB) publish

@@ -84,6 +84,7 @@ class Machine:
     systemd: bool = False              # systemd is running (PID 1)
     no_install: bool = False           # LAB_NO_INSTALL is set
     chromium: bool = True              # --browser: chromium is here (the report's browser test)
+    chromedriver: bool = True          # --browser: chromium's WebDriver is here (the web pages' Selenium tests)
     ja_font: bool = True               # --browser: fontconfig knows a Japanese font
 
 
@@ -182,12 +183,14 @@ def decide(m: Machine, venv_only: bool = False) -> Plan:
 
 # What the report's browser test needs (tests/browser/, `--browser`; .ci/run asks for it).
 BROWSER = {"chromium": "the report's browser test, headless",
+           "chromium-driver": "the web pages' tests drive chromium with Selenium",
            "fonts-ipafont-gothic": "Japanese text in that test's screenshots"}
 
 
 def decide_browser(m: Machine) -> Plan:
-    """The plan for `--browser`: chromium and a Japanese font, each only if missing. Pure."""
-    packages = [p for p, here in (("chromium", m.chromium), ("fonts-ipafont-gothic", m.ja_font)) if not here]
+    """The plan for `--browser`: chromium, its driver and a Japanese font, each only if missing. Pure."""
+    packages = [p for p, here in (("chromium", m.chromium), ("chromium-driver", m.chromedriver),
+                                  ("fonts-ipafont-gothic", m.ja_font)) if not here]
     if not packages:
         return Plan()
     su = () if m.root else ("sudo", "-n")
@@ -380,13 +383,13 @@ def _engine_log(log: str | None, run: Callable[..., subprocess.CompletedProcess[
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python3 -m lab.bootstrap", description=__doc__.split("\n\n")[0])
     parser.add_argument("--venv", action="store_true", help="only what `make venv` needs (python3-venv)")
-    parser.add_argument("--browser", action="store_true", help="only what the report's browser test needs "
-                        "(chromium, a Japanese font)")
+    parser.add_argument("--browser", action="store_true", help="only what the browser tests need "
+                        "(chromium, chromium-driver, a Japanese font)")
     parser.add_argument("--dry-run", action="store_true", help="say what would be done, do nothing")
     args = parser.parse_args(argv)
     if args.browser:
         m = replace(observe(venv_only=True), chromium=bool(which("chromium") or which("chromium-browser")),
-                    ja_font=_ja_font(os.environ))
+                    chromedriver=bool(which("chromedriver")), ja_font=_ja_font(os.environ))
         if not m.root and decide_browser(m) != Plan():
             m = replace(m, sudo=_passwordless_sudo(os.environ))
         plan = decide_browser(m)

@@ -262,7 +262,7 @@ def verify(cls: str, variant: str, jobs: int = VERIFY_JOBS, on_event: OnEvent | 
     results/<lab>/ as `make verify-<variant>` saves them."""
     from lab.model import scenario, topology
     from lab.runtime import classes
-    from lab.actions.records import record_run
+    from lab.actions.records import journal, record_run
     from lab.verify import variant as verifying
 
     where = classes.members(cls)
@@ -272,7 +272,7 @@ def verify(cls: str, variant: str, jobs: int = VERIFY_JOBS, on_event: OnEvent | 
 
     def work(name: str, on: str) -> tuple[Settings, Verified]:
         s = classes.lab_settings(name, on)
-        run = verifying.run_variant(variant, s, say=lambda *_: None)
+        run = verifying.run_variant(variant, s, say=lambda *_: None, on_result=journal(s))
         record_run(run, s)
         return s, Verified(run.ok, len(run.probes), sum(1 for p in run.probes if not p.ok))
 

@@ -29,6 +29,11 @@ def cmd_up(args: argparse.Namespace) -> int:
     for lab, line in zip(done.labs, class_view.roster(done)):  # a line per lab, in order
         console.print(line, soft_wrap=True, markup=False, style="red" if lab.error else None)
     console.print(class_view.summary_line(done), style="green" if done.ok else "bold red")
+    from lab.model.settings import ROOT
+    from lab.web import running
+
+    for line in running.student_links(ROOT, args.cls, [lab.name for lab in done.labs if lab.settings]):
+        console.print(f"web: {line}", soft_wrap=True, markup=False)
     console.print(f"roster: results/class.{args.cls}.json; status: make class-status CLASS={args.cls}; "
                   f"remove them all: make class-down CLASS={args.cls}", style="dim")
     return 0 if done.ok else 1

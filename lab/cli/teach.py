@@ -7,7 +7,7 @@ import argparse
 from collections.abc import Callable
 from pathlib import Path
 
-from lab.actions.records import record_run
+from lab.actions.records import journal, record_run
 from lab.cli.common import Commands, lab_settings
 from lab.errors import ConfigRefused, LabError
 from lab.model import results, scenario, settings, sheet, topology
@@ -26,7 +26,7 @@ def runner(s: settings.Settings) -> Callable[[str], tuple[RunResult, Path]]:
 
         with progress.Line(render.console) as line:
             line.update(f"{variant}: applying")
-            run = verify.run_variant(variant, s, on_probe=line.probes(variant))
+            run = verify.run_variant(variant, s, on_probe=line.probes(variant), on_result=journal(s))
         path = record_run(run, s)
         render.console.print(table(run))
         render.console.print(goal_view.view(run))
@@ -118,7 +118,8 @@ def cmd_try(args: argparse.Namespace) -> int:
     try:
         with progress.Line(render.console) as line:
             line.update(f"{own.id}: applying")
-            run = verify.run_variant(own, s, on_probe=line.probes(own.id), basis=Basis.GOAL)
+            run = verify.run_variant(own, s, on_probe=line.probes(own.id), basis=Basis.GOAL,
+                                     on_result=journal(s, Basis.GOAL))
     except ConfigRefused:  # the server's own complaint: the adapter names the file
         raise
     path = record_run(run, s, tried=True)

@@ -7,7 +7,7 @@ import sys
 import threading
 from pathlib import Path
 
-from lab.actions.records import record_run
+from lab.actions.records import journal, record_failure, record_run
 from lab.cli.common import Commands, lab_settings
 from lab.errors import LabError
 from lab.model.results import RunResult
@@ -99,14 +99,21 @@ def cmd_verify(args: argparse.Namespace) -> int:
             render.console.print()
             runs.append(run)
 
-    with progress.Line(render.console) as line:
-        if len(chosen) == 1:
-            line.update(f"{chosen[0]}: applying")
-            show(verify.run_variant(chosen[0], s, on_probe=line.probes(chosen[0]), audit=args.audit))
-        else:  # one stream per server under test, side by side
-            order = {v: n for n, v in enumerate(chosen, 1)}
-            verify.run_all(chosen, s, on_probe_for=lambda v: line.probes(f"[{order[v]}/{len(chosen)}] {v}"),
-                           on_done=show, server_of=server_of, audit=args.audit)
+    try:
+        with progress.Line(render.console) as line:
+            if len(chosen) == 1:
+                line.update(f"{chosen[0]}: applying")
+                show(verify.run_variant(chosen[0], s, on_probe=line.probes(chosen[0]), audit=args.audit,
+                                        on_result=journal(s)))
+            else:  # one stream per server under test, side by side
+                order = {v: n for n, v in enumerate(chosen, 1)}
+                verify.run_all(chosen, s, on_probe_for=lambda v: line.probes(f"[{order[v]}/{len(chosen)}] {v}"),
+                               on_done=show, server_of=server_of, audit=args.audit, on_result=journal(s))
+    except BaseException as exc:  # the pages following the runs (make web) stop waiting for the rest
+        why = "stopped (Ctrl-C)" if isinstance(exc, KeyboardInterrupt) else str(exc) or type(exc).__name__
+        for variant in [v for v in chosen if v not in {r.variant for r in runs}]:
+            record_failure(s, variant, why)
+        raise
     if len(runs) > 1:
         if any(r.goal is not None for r in runs):  # the note's goal: a question apart from the expectations
             render.console.print(goal_view.overall(runs), style="bold", soft_wrap=True)

@@ -56,6 +56,11 @@ def text(s: Scenario, quiz: str, grade: str, routes: dict[str, str], lang: str =
     return "\n".join(lines) + "\n"
 
 
+def filled(predicted: dict[str, Outcome | None]) -> str:
+    """A sheet's text from predictions (probe -> outcome, None: left empty), as parse() reads it."""
+    return "".join(f"{probe}: {outcome or ''}".rstrip() + "\n" for probe, outcome in predicted.items())
+
+
 def _fail(path: Path, line: int | str, why: str) -> NoReturn:
     raise LabError(f"{path}: {'line ' + str(line) if isinstance(line, int) else line}: {why}")
 
@@ -68,6 +73,12 @@ def read(path: Path, s: Scenario) -> dict[str, Outcome | None]:
         source = path.read_text()
     except FileNotFoundError:
         raise LabError(f"{path}: no such prediction sheet") from None
+    return parse(source, path, s)
+
+
+def parse(source: str, path: Path | str, s: Scenario) -> dict[str, Outcome | None]:
+    """As read(), from the sheet's text (`path`: what the errors name it)."""
+    path = Path(path)
     try:
         node = yaml.compose(source)
     except yaml.YAMLError as exc:

@@ -17,6 +17,8 @@ from lab.runtime import hostexec, lifecycle, subnets
 from lab.verify import audit as audits
 from lab.verify.probe_run import run_probe, trace_peers
 
+OnResult = Callable[[str, results.ProbeResult], None]  # (variant id, its probe's row) as each probe finishes
+
 
 def ensure_running(settings: Settings, say: Callable[[str], None] = print) -> Settings:
     """Every host up and healthy, healed if need be - except that a server under test which
@@ -56,7 +58,7 @@ def run_variant(variant: str | Scenario, settings: Settings | None = None, say: 
                 only: str | None = None,
                 on_probe: Callable[[str, int, int], None] | None = None, trace: bool = True,
                 reset: bool = True, ensured: bool = False, basis: Basis = Basis.EXPECTED,
-                audit: bool = False) -> results.RunResult:
+                audit: bool = False, on_result: OnResult | None = None) -> results.RunResult:
     """`variant`: an id, a scenario file's path, or a Scenario already loaded (e.g. a student's
     own configuration, `lab try`). on_probe(probe id, index, how many) is called as each probe
     starts (a progress display); trace: record every probe's restriction trace (False: the
@@ -64,7 +66,9 @@ def run_variant(variant: str | Scenario, settings: Settings | None = None, say: 
     the sink first (False when another variant runs at the same time: see run_all); ensured:
     the caller has just made sure the lab runs and is healthy (run_all, once for all); basis:
     what the rows are judged against (one's own configuration: the goal; lab.model.verdict); audit:
-    nmap's smtp-open-relay too, once the probes are done, judged against this run's rows."""
+    nmap's smtp-open-relay too, once the probes are done, judged against this run's rows;
+    on_result(variant id, row) as each probe finishes, before the run is decided (a live view:
+    lab.actions.records.journal)."""
     settings = subnets.resolve(settings) if settings else subnets.current()
     if not isinstance(variant, Scenario):  # a bad variant is named before anything starts
         scenario.find(variant, topology.load(settings))
@@ -88,6 +92,8 @@ def run_variant(variant: str | Scenario, settings: Settings | None = None, say: 
             if on_probe:
                 on_probe(p.id, next(started_probes), len(probes))
             done[p.id] = run_probe(settings, server, p, chosen.expect.get(p.id))
+            if on_result:
+                on_result(chosen.id, done[p.id])
 
     try:
         with ThreadPoolExecutor(max_workers=4) as pool:
@@ -121,12 +127,14 @@ def apply_variant(variant: str, settings: Settings | None = None, say: Callable[
 def run_all(variants: list[str], settings: Settings, say: Callable[[str], None] = print,
             on_probe_for: Callable[[str], Callable[[str, int, int], None] | None] | None = None,
             on_done: Callable[[results.RunResult], None] | None = None,
-            server_of: dict[str, str] | None = None, audit: bool = False) -> list[results.RunResult]:
+            server_of: dict[str, str] | None = None, audit: bool = False,
+            on_result: OnResult | None = None) -> list[results.RunResult]:
     """Several variants: one stream per server under test, side by side (they are different
     servers; the relay and the sink are shared, so they are reset once, before both start,
     and every message is told apart by its token). Within a stream, variants run in turn.
     on_probe_for(variant) gives run_variant's on_probe; on_done(run) is called as each ends;
-    server_of: each variant's server, when the caller has loaded them already.
+    server_of: each variant's server, when the caller has loaded them already; on_result: as
+    run_variant's, for every variant.
     Returns the runs in the order given."""
     settings = ensure_running(subnets.resolve(settings), say)
     topo = topology.load(settings)
@@ -140,7 +148,7 @@ def run_all(variants: list[str], settings: Settings, say: Callable[[str], None] 
     def stream(names: list[str]) -> None:
         for name in names:
             run = run_variant(name, settings, say, on_probe=on_probe_for(name) if on_probe_for else None, reset=False,
-                              ensured=True, audit=audit)
+                              ensured=True, audit=audit, on_result=on_result)
             finished[name] = run
             if on_done:
                 on_done(run)

@@ -75,3 +75,21 @@ def goal_mark(goal_met: bool | None, judged: bool = True, lang: str | None = Non
     if not judged:
         return ""
     return t("goal:yes" if goal_met else "goal:NO" if goal_met is False else "goal:-", lang)
+
+# make web (lab/web/templates): the pages' words
+JA.update({
+    "lab": "ラボ", "live matrix": "ライブ結果表", "the class": "クラス", "run it": "実行",
+    "projector view": "プロジェクタ表示", "running": "実行中", "failed": "失敗", "busy": "実行中のため受け付けない",
+    "SMTP dialogue": "SMTP のやりとり", "not its own address": "自分のアドレスではない",
+    "the file expects": "ファイルの期待", "the server did": "サーバの結果", "as expected?": "期待通り?",
+    "meets": "満たす", "breaks": "破る", "outside": "範囲外", "not run yet": "まだ実行していない",
+    "variants": "バリアント", "whole matrix": "全体の表",
+    "what the variant's file says the server does": "バリアントのファイルに書かれたサーバの動き",
+    "labs": "ラボ", "what the class predicted": "クラスの予想", "run it in every lab": "全ラボで実行",
+    "health": "状態", "active variant": "適用中のバリアント", "last run": "最後の実行", "grades": "採点",
+    "now": "現在", "projector": "プロジェクタ", "checking": "確認中", "healthy": "正常", "students": "人",
+    "show the answer": "答えを表示", "hide the answer": "答えを隠す", "right": "正答率",
+    "not run in every lab yet: the answer shown is what the variant's file expects":
+        "まだ全ラボで実行していない: 表示している答えはバリアントのファイルの期待値",
+})
+EN.update({"as expected?": "as expected?", "meets the goal?": "meets the note's goal?"})

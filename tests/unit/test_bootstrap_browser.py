@@ -17,6 +17,8 @@ def test_only_what_is_missing_is_installed_and_said():
     assert plan.steps[-1].argv[-3:] == ("install", "-y", "chromium")
     both = decide_browser(Machine(**{**DEBIAN.__dict__, "chromium": False, "ja_font": False}))
     assert both.steps[-1].argv[-2:] == ("chromium", "fonts-ipafont-gothic")
+    driver = decide_browser(Machine(**{**DEBIAN.__dict__, "chromedriver": False}))
+    assert driver.steps[-1].argv[-3:] == ("install", "-y", "chromium-driver")
 
 
 def test_without_root_or_elsewhere_one_line_gives_the_command():

@@ -28,7 +28,7 @@ LAYERS = [
     ("teach: grades, variant diffs, one's own configuration", ["lab.teach"]),
     ("views: tables, screens, the report", ["lab.views"]),
     ("actions: what a user can do, one function each (recording runs, a class)", ["lab.actions"]),
-    ("front doors: the command line, the benches", ["lab.cli", "lab.bench", "lab.__main__"]),
+    ("front doors: the command line, the benches, the web pages", ["lab.cli", "lab.bench", "lab.__main__", "lab.web"]),
 ]
 
 

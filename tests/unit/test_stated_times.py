@@ -86,6 +86,8 @@ STATED = {
 # times that are settings, not measurements: (doc, the words around the time, what it is)
 SETTINGS = [
     ("README.md", "waits up to 60 s", "lab.bootstrap's wait for the Docker engine"),
+    ("README.md", "looks every 0.1 s", "lab.web.events.POLL: how often the web server looks at the live journals"),
+    ("README.md", "within its 1 s grace", "lab.web's timeout_graceful_shutdown for open pages"),
     ("README.md", "expiring after 30 minutes", "dracd's default expiry"),
     ("README.md", "use 3 s", "the method-2 variants' drac_expire"),
     ("README.md", "inside those 3 s", "the method-2 variants' drac_expire"),

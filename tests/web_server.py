@@ -1,0 +1,89 @@
+"""`make web`'s application served for tests: real uvicorn on 127.0.0.1 and a free port, in a
+thread of the test process, over the labs given (a tmp results folder, or real labs)."""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import uvicorn
+
+from lab.model import settings
+from lab.web import app as web_app
+from lab.web import tokens
+from lab.web.site import Site
+
+
+@dataclass
+class Served:
+    base: str
+    tokens: tokens.Tokens
+    app: object
+    site: Site
+
+    def url(self, path: str, token: str | None = None) -> str:
+        return self.base + path + (("&" if "?" in path else "?") + f"token={token}" if token else "")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def tmp_labs(root: Path, names: list[str]) -> dict[str, settings.Settings]:
+    """Labs whose results live under `root` (no Docker: their pages read results/<lab>/)."""
+    return {n: replace(settings.load({"LAB_NAME": n}), root=root) for n in names}
+
+
+@contextmanager
+def serve(site: Site, root: Path):
+    kept = tokens.ensure(root, list(site.labs()))
+    app = web_app.create(site, root)
+    port = free_port()
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, access_log=False, log_level="warning",
+                                           timeout_graceful_shutdown=1))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not server.started:
+        assert time.monotonic() < deadline, "the web server did not start in 20 s"
+        time.sleep(0.05)
+    try:
+        yield Served(f"http://127.0.0.1:{port}", kept, app, site)
+    finally:
+        app.state.stopping.set()
+        server.should_exit = True
+        thread.join(10)
+
+
+@contextmanager
+def chromium(width: int = 1024, height: int = 768):
+    """Debian's chromium through Debian's chromedriver (Selenium; nothing downloaded), headless,
+    its viewport exactly width × height."""
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = "/usr/bin/chromium"
+    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                 f"--window-size={width},{height}", "--lang=en-US"):
+        options.add_argument(flag)
+    driver = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
+    try:
+        driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride",
+                               {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": False})
+        yield driver
+    finally:
+        driver.quit()
+
+
+def wait_for(driver, script: str, timeout: float = 30.0):
+    """Until the page's `script` returns something true; that value."""
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    return WebDriverWait(driver, timeout, poll_frequency=0.05).until(lambda d: d.execute_script(script))
