@@ -67,16 +67,36 @@ def cmd_shell(args) -> int:
 
 
 def cmd_logs(args) -> int:
+    import subprocess
+
     from lab import servers
+    from lab.maillogs import readable
     from lab.model import topology
+    from lab.views import lab_screen
 
     s = lab_settings()
     files = servers.log_files(topology.load(s), args.host)
+    c = hostexec.container(s, args.host)
     if not files:
-        c = hostexec.container(s, args.host)
         os.execvpe("docker", ["docker", "logs", *(["-f"] if args.follow else []), c.name], engine.subprocess_env())
-    tail = f"tail -n 200 {'-F' if args.follow else ''} {' '.join(files)}"
-    return _exec(args.host, ["sh", "-c", tail])
+    # the last lines of each file (more when most will be hidden), then, following, the new
+    # ones: tail ends when this command does (its stdin, held open here, closes)
+    tail = f"tail -n {200 if args.raw else 3000} {'-F' if args.follow else ''} {' '.join(files)}"
+    tail += " & read _; kill $!" if args.follow else ""
+    lab_screen.console.print(lab_screen.logs_heading(s, args.host, files, args.raw, args.follow), soft_wrap=False)
+    proc = subprocess.Popen(["docker", "exec", "-i", c.name, "sh", "-c", tail], stdin=subprocess.PIPE,
+                            stdout=subprocess.PIPE, env=engine.subprocess_env())
+    try:
+        lines = (raw.decode(errors="replace").rstrip("\n") for raw in proc.stdout or ())
+        for line in lines if args.raw else readable.shown(lines):
+            print(line, flush=True)
+    except BaseException:  # Ctrl-C (KeyboardInterrupt) ends the command: the docker exec with it
+        proc.terminate()
+        raise
+    finally:
+        if proc.stdin:
+            proc.stdin.close()
+    return proc.wait()
 
 
 def register(sub) -> None:
@@ -86,6 +106,8 @@ def register(sub) -> None:
     logs = sub.add_parser("logs", help="a host's mail log (or container log)")
     logs.add_argument("host")
     logs.add_argument("-f", "--follow", action="store_true")
+    logs.add_argument("--raw", action="store_true", help="every line, the servers' verbose trace too "
+                      "(default: the lines a person reads)")
     logs.set_defaults(func=cmd_logs)
     prb = sub.add_parser("probe", help="run one probe by hand against the active variant, print its transcript")
     prb.add_argument("client")

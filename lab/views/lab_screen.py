@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Sequence
 
 from rich import box
 from rich.console import Console
 from rich.table import Table
 
+from lab.model.settings import Settings
 from lab.runtime.lifecycle import DownResult, Health, StatusResult, UpResult
+from lab.views.lang import t
 
 console = Console(highlight=False, width=None if sys.stdout.isatty() else 200)
 
@@ -59,6 +62,14 @@ def next_steps(s, topo) -> list[str]:
         f"run it: {s.command(f'make verify-{variant}')}",
         f"stop:     {s.command('make lab-down')}",
     ]
+
+
+def logs_heading(s: Settings, host: str, files: Sequence[str], raw: bool, follow: bool) -> str:
+    """The line above `make logs-<host>`: what it follows, what it hides and how to see all of
+    it, and how to stop (LAB_LANG: in Japanese)."""
+    what = t("logs:raw" if raw else "logs:shown").format(
+        host=host, files=", ".join(files), raw=s.command(f"make logs-{host} RAW=1"))
+    return what + (" " + t("logs:stop") if follow else "")
 
 
 def down(result: DownResult) -> None:

@@ -39,6 +39,13 @@ EN = {"goal:yes": "yes", "goal:NO": "NO", "goal:-": "-", "transcripts": "SMTP tr
                 "(lab/model/goal.yaml): two different questions."}
 
 
+# make logs-<host>: the line above the log
+EN |= {"logs:shown": "{host}: {files}, the lines a person reads (verbose ones hidden; every line: {raw}).",
+       "logs:raw": "{host}: {files}, every line.", "logs:stop": "Ctrl-C stops."}
+JA |= {"logs:shown": "{host}: {files} の、読む人向けの行だけ（詳しすぎる行は隠す。全行は {raw}）。",
+       "logs:raw": "{host}: {files} の全行。", "logs:stop": "Ctrl-C で終了。"}
+
+
 def current(env=None) -> str:
     """"ja" when LAB_LANG starts with ja, else "en"."""
     value = (os.environ if env is None else env).get("LAB_LANG", "")
