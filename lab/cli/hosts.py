@@ -73,6 +73,7 @@ def cmd_logs(args) -> int:
     from lab.maillogs import readable
     from lab.model import topology
     from lab.views import lab_screen
+    from lab.views.words import say
 
     s = lab_settings()
     files = servers.log_files(topology.load(s), args.host)
@@ -83,7 +84,7 @@ def cmd_logs(args) -> int:
     # ones: tail ends when this command does (its stdin, held open here, closes)
     tail = f"tail -n {200 if args.raw else 3000} {'-F' if args.follow else ''} {' '.join(files)}"
     tail += " & read _; kill $!" if args.follow else ""
-    lab_screen.console.print(lab_screen.logs_heading(s, args.host, files, args.raw, args.follow), soft_wrap=False)
+    say(lab_screen.console, lab_screen.logs_heading(s, args.host, files, args.raw, args.follow), markup=False)
     proc = subprocess.Popen(["docker", "exec", "-i", c.name, "sh", "-c", tail], stdin=subprocess.PIPE,
                             stdout=subprocess.PIPE, env=engine.subprocess_env())
     try:

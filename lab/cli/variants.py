@@ -9,6 +9,7 @@ from lab.actions.records import record_run
 from lab.cli.common import lab_settings
 from lab.errors import LabError
 from lab.views import lab_screen as render
+from lab.views.words import columns, say
 
 
 def cmd_list(args) -> int:
@@ -16,8 +17,7 @@ def cmd_list(args) -> int:
     from lab.model import topology
 
     good, broken = scenario.check_all(topology.load(lab_settings()))
-    for s in good:
-        print(f"{s.id:24} {s.server:9} {s.title}")
+    render.console.print(columns([(s.id, s.server, s.title) for s in good]))
     for line in broken:
         print(f"lab: broken: {line}", file=sys.stderr)
     return 1 if broken else 0
@@ -35,16 +35,17 @@ def cmd_show(args) -> int:
     s = scenario.find(args.variant, topo).rendered(topo)
     from lab.views import lang
     language = lang.current()  # LAB_LANG=ja: the title and the lesson in Japanese
-    print(f"{s.id} ({s.server}): {s.text('title', language)}\nsource: {s.source}\n")
+    say(render.console, f"{s.id} ({s.server}): {s.text('title', language)}", markup=False)
+    say(render.console, f"source: {s.source}\n", markup=False)
     for key, text in (("main.cf, from the note", s.postconf), ("main.cf, the lab's own lines", s.postconf_lab)):
         if text:
-            print(f"--- {key}\n{text.rstrip()}\n")
+            print(f"--- {key}\n{text.rstrip()}\n")  # configuration: as it is
     for path, text in s.files.items():
         print(f"--- {path}\n{text.rstrip() or '(empty)'}\n")
     print("--- expected outcomes")
-    for p in s.probes:
-        print(f"  {p.id:24} {s.expect[p.id]!s:12} {p.what}")
-    print(f"\n--- lesson\n{s.text('lesson', language)}")
+    render.console.print(columns([(p.id, str(s.expect[p.id]), p.what) for p in s.probes], indent=2))
+    print("\n--- lesson")
+    say(render.console, s.text("lesson", language), markup=False)
     return 0
 
 
@@ -56,7 +57,7 @@ def cmd_verify(args) -> int:
     from lab.verify import variant as verify
     from lab.views import progress
     from lab.views import goal_view
-    from lab.views.run_table import hint, notes_view, overall, summary, table
+    from lab.views.run_table import hint, notes_view, overall, summary_text, table
 
     start = time.monotonic()
     s = lab_settings()
@@ -84,8 +85,8 @@ def cmd_verify(args) -> int:
             render.console.print(table(run, wide=args.wide))
             render.console.print(notes_view(run))
             render.console.print(goal_view.view(run))  # the other question: the note's goal
-            render.console.print(f"{summary(run)} -> {path.relative_to(s.root)}", style="green" if run.ok else "bold red")
-            render.console.print(hint(run), style="dim")
+            say(render.console, summary_text(run, str(path.relative_to(s.root))), hang=4)
+            say(render.console, hint(run), hang=4, style="dim", markup=False)
             render.console.print()
             runs.append(run)
 
@@ -99,12 +100,12 @@ def cmd_verify(args) -> int:
                            on_done=show, server_of=server_of)
     if len(runs) > 1:
         if any(r.goal is not None for r in runs):  # the note's goal: a question apart from the expectations
-            render.console.print(goal_view.overall(runs), style="bold", soft_wrap=True)
-        render.console.print(overall(runs, time.monotonic() - start, f"{where.relative_to(s.root)}/"),
-                             style="bold green" if all(r.ok for r in runs) else "bold red")
+            say(render.console, goal_view.overall(runs), hang=6, style="bold", markup=False)
+        say(render.console, overall(runs, time.monotonic() - start, f"{where.relative_to(s.root)}/"), hang=4,
+            style="bold green" if all(r.ok for r in runs) else "bold red", markup=False)
     if not args.wide:
         target = f"verify-{chosen[0]}" if len(chosen) == 1 and not chosen[0].endswith((".yaml", ".yml")) else "verify"
-        render.console.print(f"every column: {s.command(f'make {target} WIDE=1')}", style="dim")
+        say(render.console, f"every column: {s.command(f'make {target} WIDE=1')}", style="dim", markup=False)
     return 0 if all(r.ok for r in runs) else 1
 
 
@@ -112,7 +113,8 @@ def cmd_apply(args) -> int:
     from lab.verify import variant as verify
 
     s = lab_settings()
-    print(f"applied {verify.apply_variant(args.variant, s)}; try it by hand: {s.command('make shell-outside')}")
+    say(render.console, f"applied {verify.apply_variant(args.variant, s)}; try it by hand: "
+        f"{s.command('make shell-outside')}", markup=False)
     return 0
 
 
@@ -129,7 +131,7 @@ def cmd_trace(args) -> int:
     if args.probe and args.probe not in {p.probe for p in run.probes}:
         raise LabError(f"the run of {run.variant} has no probe {args.probe!r}: it ran "
                        f"{', '.join(p.probe for p in run.probes)}")
-    print(run_traces(run, args.probe))
+    say(render.console, run_traces(run, args.probe, render.console.width), markup=False)
     return 0
 
 
@@ -138,8 +140,9 @@ def cmd_report(args) -> int:
 
     s = lab_settings()
     path, count = report.write(s)
-    print(f"lab {s.name}: {count} variants -> {path.relative_to(s.root)}")
-    print(f"prediction sheets to print (no answers): {path.with_name('sheets.html').relative_to(s.root)}")
+    say(render.console, f"lab {s.name}: {count} variants -> {path.relative_to(s.root)}", markup=False)
+    say(render.console, f"prediction sheets to print (no answers): {path.with_name('sheets.html').relative_to(s.root)}",
+        markup=False)
     return 0
 
 

@@ -56,6 +56,8 @@ class HostState:
     state: ContainerState
     health: Health
     said: str = ""  # the health check's last line when it failed
+    exit_code: int | None = None  # a container that stopped: its main process's exit status
+    stopped_at: datetime | None = None  # ... and when (UTC)
 
 
 @dataclass(frozen=True)
@@ -113,12 +115,19 @@ def check_now(container) -> tuple[bool, str]:
     return code == 0, lines[-1] if lines else ""
 
 
-def _age(container) -> float:
-    started = container.attrs.get("State", {}).get("StartedAt", "")[:26].rstrip("Z")
+def _when(container, key: str) -> datetime | None:
+    """A time Docker keeps in the container's State (StartedAt, FinishedAt), in UTC."""
+    stamp = container.attrs.get("State", {}).get(key, "")[:26].rstrip("Z")
     try:
-        return time.time() - datetime.fromisoformat(started).replace(tzinfo=timezone.utc).timestamp()
+        when = datetime.fromisoformat(stamp).replace(tzinfo=timezone.utc)
     except ValueError:
-        return 0.0
+        return None
+    return when if when.year > 1 else None  # "0001-01-01T00:00:00Z": never
+
+
+def _age(container) -> float:
+    started = _when(container, "StartedAt")
+    return time.time() - started.timestamp() if started else 0.0
 
 
 def _state(container, grace: float = GRACE) -> HostState | None:
@@ -132,7 +141,9 @@ def _state(container, grace: float = GRACE) -> HostState | None:
         if not engine.refreshed(container):  # a failed check: is it still there, and how?
             return None
     if container.status != ContainerState.RUNNING:
-        return HostState(host, container.name, ContainerState(container.status), Health.NONE)
+        return HostState(host, container.name, ContainerState(container.status), Health.NONE,
+                         exit_code=container.attrs.get("State", {}).get("ExitCode"),
+                         stopped_at=_when(container, "FinishedAt"))
     return HostState(host, container.name, ContainerState.RUNNING,
                      Health.STARTING if _age(container) < grace else Health.UNHEALTHY, said)
 

@@ -7,12 +7,12 @@ actual) and "meets the goal" are two different questions. Reads the run (its `go
 from __future__ import annotations
 
 from rich.console import Group
-from rich.table import Table
 from rich.text import Text
 
 from lab.model import goal as goals
 from lab.model.results import RunResult
 from lab.views import lang
+from lab.views.words import Prose
 
 BROKEN, OUTSIDE = "✗", "·"  # marks of a note's first line
 
@@ -68,15 +68,8 @@ def lines(run: RunResult, language: str | None = None) -> list[tuple[int, Text]]
 
 def view(run: RunResult, language: str | None = None) -> Group:
     """The notes for a terminal, a note's wrapped lines under its text, past its mark."""
-    def hanging(text: Text):
-        if text.plain[:2] not in (f"{BROKEN} ", f"{OUTSIDE} "):
-            return text
-        grid = Table.grid()
-        grid.add_column(no_wrap=True)
-        grid.add_column()
-        grid.add_row(text[:2], text[2:])
-        return grid
-    return Group(*(hanging(text) for _, text in lines(run, language)))
+    return Group(*(Prose(text, hang=2 if text.plain[:2] in (f"{BROKEN} ", f"{OUTSIDE} ") else 0)
+                   for _, text in lines(run, language)))
 
 
 def overall(runs: list[RunResult], language: str | None = None) -> str:

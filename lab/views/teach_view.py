@@ -16,7 +16,7 @@ from lab.teach.diff import VariantDiff
 from lab.teach.grade import Grade, reply
 from lab.views import fit, goal_view, lang
 from lab.views.goal_view import wanted
-from lab.views.run_table import _table, cells
+from lab.views.run_table import cells
 
 JA = {
     "quiz": "クイズ: 設定を読んで、各プローブの結果を予想する（答えはここにはない）",
@@ -137,7 +137,7 @@ def tried(run: RunResult, console: Console, language: str = "en") -> Group:
                for n in names]
     widths = fit.widths(console, columns, console.width)
     g = goals.note()
-    out = [_table(columns, widths)]
+    out = [fit.table(columns, widths)]
     met = run.goal.met
     out.append(Text(f"{_t('your configuration', language, 'your configuration')}: "
                     f"{lang.t('goal met', language) if met else lang.t('goal', language) + ' ' + goal_view.verdict(run, language, short=True)}",
