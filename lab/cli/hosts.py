@@ -16,7 +16,9 @@ def cmd_probe(args) -> int:
     from lab import servers
     from lab.model import scenario, topology, verdict
     from lab.verify.probe_run import run_probe, trace_peers
+    from lab.views.lab_screen import console
     from lab.views.trace_view import trace_lines
+    from lab.views.words import say
 
     s = lab_settings()
     topo = topology.load(s)
@@ -44,15 +46,16 @@ def cmd_probe(args) -> int:
     else:
         result = run_probe(s, adapter, probe, expected, client_name=client)
     print(json.dumps(result.transcript, indent=1))
-    print(f"{result.probe} from {result.client} ({result.client_address}) -> {result.server}: {result.actual}"
-          f" {result.code or ''} at {result.stage}; decided by {result.rule or '-'}; fate {result.fate or '-'}")
+    say(console, f"{result.probe} from {result.client} ({result.client_address}) -> {result.server}: {result.actual}"
+        f" {result.code or ''} at {result.stage}; decided by {result.rule or '-'}; fate {result.fate or '-'}",
+        hang=4, markup=False)
     if args.trace:
-        print("\n".join(trace_lines(result)))
+        say(console, "\n".join(trace_lines(result, width=console.width)), markup=False)
     if graded:
-        print(graded)
+        say(console, graded, markup=False)
         return 0
     verdict.decide_probe(result)
-    print(f"variant {variant} expects {expected}: {'as expected' if result.ok else 'MISMATCH'}")
+    say(console, f"variant {variant} expects {expected}: {'as expected' if result.ok else 'MISMATCH'}", markup=False)
     return 0 if result.ok else 1
 
 

@@ -11,6 +11,7 @@ from lab.errors import LabError
 from lab.model import results, scenario, settings, sheet, topology
 from lab.views import lab_screen as render
 from lab.views import lang
+from lab.views.words import say
 
 
 def runner(s: settings.Settings):
@@ -36,9 +37,17 @@ def quiz(variant: str) -> int:
 
     s = lab_settings()
     topo = topology.load(s)
-    chosen = scenario.find(variant, topo).rendered(topo)
-    print(teach_view.quiz(chosen, topo, {"predict": s.command(f"make predict-{chosen.id}")}, lang.current()), end="")
+    found = scenario.find(variant, topo)
+    commands = {"predict": s.command(f"make predict-{found.id}"), "unresolved": unresolved(s)}
+    chosen = found.rendered(topo) if s.nets_settled else found  # a lab not up has no addresses yet
+    render.console.print(teach_view.quiz(chosen, topo, commands, lang.current(), addresses=s.nets_settled))
     return 0
+
+
+def unresolved(s: settings.Settings) -> str:
+    """What a lab that is not up cannot show yet: its hosts' addresses."""
+    return (f"lab {s.name} is not up: its addresses are given when it comes up ({s.command('make lab-up')}); "
+            "until then {{relay}} stands for the trusted relay's address")
 
 
 def _sheet(variant: str, given: str | None):
@@ -55,12 +64,14 @@ def cmd_predict(args) -> int:
     shown = path.relative_to(s.root) if path.resolve().is_relative_to(s.root) else path
     grade = s.command(f"make grade-{chosen.id}" + (f" SHEET={shown}" if args.out else ""))
     if path.exists() and not args.force:
-        print(f"{shown} is already there (kept: fill it in, then '{grade}'; --force writes an empty one)")
+        say(render.console, f"{shown} is already there (kept: fill it in, then '{grade}'; --force writes an empty one)",
+            markup=False)
         return 0
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(sheet.text(chosen, s.command(f"make quiz-{chosen.id}"), grade,
                                {p.id: route(p, chosen.server) for p in chosen.probes}, lang.current()))
-    print(f"prediction sheet for {chosen.id}: {shown}\nfill it in (one outcome a probe), then: {grade}")
+    say(render.console, f"prediction sheet for {chosen.id}: {shown}\nfill it in (one outcome a probe), then: {grade}",
+        markup=False)
     return 0
 
 
@@ -76,9 +87,10 @@ def cmd_grade(args) -> int:
     language = lang.current()
     graded = grade.grade(chosen, predicted, run, source, path, language)
     for line in teach_view.grade(graded, s.root, language):
-        render.console.print(line)
+        say(render.console, line, hang=4)
     saved = grade.save(graded)
-    print(f"grade -> {saved.relative_to(s.root) if saved.resolve().is_relative_to(s.root) else saved}")
+    say(render.console, f"grade -> {saved.relative_to(s.root) if saved.resolve().is_relative_to(s.root) else saved}",
+        markup=False)
     return 0
 
 
@@ -93,7 +105,7 @@ def cmd_diff(args) -> int:
     language = lang.current()
     sources = [f"{run.variant}: {source.describe(s.root, lang=language)}" for run, source in found]
     for line in teach_view.diff(diff.compare(found[0][0], found[1][0]), sources, language):
-        render.console.print(line)
+        say(render.console, line, hang=6)
     return 0
 
 

@@ -31,12 +31,18 @@ def cmd_show(args) -> int:
         from lab.cli import teach
         return teach.quiz(args.variant)
 
-    topo = topology.load(lab_settings())
-    s = scenario.find(args.variant, topo).rendered(topo)
+    settings = lab_settings()
+    topo = topology.load(settings)
+    s = scenario.find(args.variant, topo)
+    if settings.nets_settled:
+        s = s.rendered(topo)
     from lab.views import lang
     language = lang.current()  # LAB_LANG=ja: the title and the lesson in Japanese
     say(render.console, f"{s.id} ({s.server}): {s.text('title', language)}", markup=False)
     say(render.console, f"source: {s.source}\n", markup=False)
+    if not settings.nets_settled:  # a lab not up: no addresses yet, the configuration keeps {{relay}}
+        from lab.cli.teach import unresolved
+        say(render.console, unresolved(settings) + "\n", style="yellow", markup=False)
     for key, text in (("main.cf, from the note", s.postconf), ("main.cf, the lab's own lines", s.postconf_lab)):
         if text:
             print(f"--- {key}\n{text.rstrip()}\n")  # configuration: as it is

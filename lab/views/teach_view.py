@@ -4,7 +4,7 @@ one's own configuration judged against the goal. English, or Japanese with LAB_L
 
 from __future__ import annotations
 
-from rich.console import Console, Group
+from rich.console import Console, Group, RenderableType
 from rich.text import Text
 
 from lab.model import goal as goals
@@ -17,6 +17,7 @@ from lab.teach.grade import Grade, reply
 from lab.views import fit, goal_view, lang
 from lab.views.goal_view import wanted
 from lab.views.run_table import cells
+from lab.views.words import Prose, columns
 
 JA = {
     "quiz": "クイズ: 設定を読んで、各プローブの結果を予想する（答えはここにはない）",
@@ -40,34 +41,38 @@ def route(p, server: str) -> str:
     return f"{p.client} → {p.via + ' → ' if p.via else ''}{server}"
 
 
-def quiz(s: Scenario, topo: Topology, commands: dict[str, str], language: str = "en") -> str:
+def quiz(s: Scenario, topo: Topology, commands: dict[str, str], language: str = "en",
+         addresses: bool = True) -> Group:
     """The variant without its answers: the configuration, the hosts it names, every probe
     with its way and what it does, the outcomes to choose from. No expectations, no lesson -
-    and no title (some titles give the answer away)."""
+    and no title (some titles give the answer away). `addresses`: the lab's addresses are
+    known (else the hosts go without, and the configuration keeps its {{relay}})."""
     g = goals.note()
     heading = _t("quiz", language, "quiz: read the configuration, predict every probe (no answers here)")
-    out = [f"{s.id} ({s.server}) - {heading}", "",
-           f"{_t('the goal', language, 'the goal of the note')}: {g.text('statement', language)}", ""]
+    out: list[RenderableType] = [Prose(f"{s.id} ({s.server}) - {heading}", markup=False), Text(""),
+                                 Prose(f"{_t('the goal', language, 'the goal of the note')}: "
+                                       f"{g.text('statement', language)}", markup=False), Text("")]
+    if not addresses:
+        out += [Prose(commands["unresolved"], style="yellow", markup=False), Text("")]
     for label, text in ((_t("from the note", language, "main.cf, from the note"), s.postconf),
                         (_t("lab's own", language, "main.cf, the lab's own lines"), s.postconf_lab),
                         ("master.cf", s.master_cf)):
         if text:
-            out += [f"--- {label}", text.rstrip(), ""]
+            out += [Text(f"--- {label}"), Prose(text.rstrip(), hang=8, markup=False), Text("")]
     for path, text in s.files.items():
-        out += [f"--- {path}", text.rstrip() or _t("empty", language, "(empty)"), ""]
-    out.append(f"--- {_t('hosts', language, 'the hosts of the lab')}")
+        out += [Text(f"--- {path}"), Prose(text.rstrip() or _t("empty", language, "(empty)"), hang=8, markup=False),
+                Text("")]
+    out.append(Text(f"--- {_t('hosts', language, 'the hosts of the lab')}"))
     # the hosts a probe of this variant meets: its clients, the server, the relay, the sink
     meets = {s.server, topo.relay.name, topo.sink.host} | {p.client for p in s.probes}
-    for host in topo.hosts.values():
-        if host.name in meets:
-            out.append(f"  {host.name:9} {host.fqdn:24} {' '.join(host.addresses.values()):30} {host.role}")
-    out += ["", f"--- {_t('probes', language, 'probes: predict the outcome of each')}"]
-    width = max(len(p.id) for p in s.probes)
-    out += [f"  {p.id:{width}}  {route(p, s.server):28} {p.what}" for p in s.probes]
-    out += ["", f"{_t('outcomes', language, 'outcomes')}:"]
-    out += [f"  {w:12} {MEANING[language][w]}" for w in PREDICTABLE]
-    out += ["", f"{_t('write', language, 'write your predictions')}: {commands['predict']}"]
-    return "\n".join(out) + "\n"
+    out.append(columns([(h.name, h.fqdn, *((" ".join(h.addresses.values()),) if addresses else ()), h.role)
+                        for h in topo.hosts.values() if h.name in meets], indent=2))
+    out += [Text(""), Text(f"--- {_t('probes', language, 'probes: predict the outcome of each')}")]
+    out.append(columns([(p.id, route(p, s.server), p.what) for p in s.probes], indent=2))
+    out += [Text(""), Text(f"{_t('outcomes', language, 'outcomes')}:")]
+    out.append(columns([(str(w), MEANING[language][w]) for w in PREDICTABLE], indent=2))
+    out += [Text(""), Prose(f"{_t('write', language, 'write your predictions')}: {commands['predict']}", markup=False)]
+    return Group(*out)
 
 
 def grade(g: Grade, root, language: str = "en") -> list[Text]:

@@ -40,3 +40,19 @@ def test_verbatim_blocks_are_the_notes():
     assert scenario.find("method2", TOPO).postconf.strip() in note
     access = scenario.find("method2", TOPO).files["/etc/postfix/access"].splitlines()
     assert access[:2] == ["localhost       RELAY", "127.0.0.1       RELAY"] and access[2].split() == ["{{relay.fqdn}}", "OK"]
+
+
+def test_the_baseline_shows_the_lines_of_the_image_that_decide():
+    """baseline.yaml changes nothing: the main.cf lines it shows are the image's own, so that
+    a quiz of the baseline has a configuration to read."""
+    image = {}
+    for line in (settings.ROOT / "images" / "postfix" / "main.cf").read_text().splitlines():
+        if "=" in line and not line.startswith(("#", " ")):
+            name, _, value = line.partition("=")
+            image[name.strip()] = value.strip()
+    shown = [line for line in scenario.find("baseline", TOPO).postconf_lab.splitlines() if line and not line.startswith("#")]
+    assert {line.partition("=")[0].strip() for line in shown} >= {"mynetworks", "smtpd_relay_restrictions",
+                                                                   "smtpd_recipient_restrictions"}
+    for line in shown:
+        name, _, value = line.partition("=")
+        assert image[name.strip()] == value.strip(), line

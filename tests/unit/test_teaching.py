@@ -3,6 +3,7 @@ grading against real recorded runs (tests/unit/recorded/teach/), the variant dif
 configuration as an ad-hoc variant, the quiz that gives nothing away."""
 
 import dataclasses
+import io
 import json
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -225,12 +226,31 @@ def test_ones_own_run_is_right_where_it_meets_the_goal():
     assert any(line.startswith("✗ direct-inbound: delivered (decided by permit_auth_destination)") for line in lines)
 
 
+def quiz_text(s, width: int = 200, **kwargs) -> str:
+    console = Console(width=width, record=True, file=io.StringIO())
+    console.print(teach_view.quiz(s, TOPO, {"predict": "make predict-method1-addendum", "unresolved": "not up"}, **kwargs))
+    return "\n".join(line.rstrip() for line in console.export_text().splitlines())
+
+
 def test_the_quiz_shows_the_configuration_and_probes_but_no_answer():
     s = scenario.find("method1-addendum", TOPO).rendered(TOPO)
-    text = teach_view.quiz(s, TOPO, {"predict": "make predict-method1-addendum"})
+    text = quiz_text(s)
     assert "permit_auth_destination" in text and "direct-inbound" in text and "outside → relay → postfix" in text
     assert s.title not in text and s.lesson.splitlines()[0] not in text  # the title can give it away
     for p in s.probes:  # no expected outcome beside any probe
         row = next(line for line in text.splitlines() if line.split()[:1] == [p.id])
         assert not set(row.split()) & set(sheet.PREDICTABLE), row
     assert text.rstrip().endswith("make predict-method1-addendum")
+
+
+def test_the_quiz_of_a_lab_not_up_keeps_the_placeholder_and_shows_no_address():
+    s = scenario.find("method1", TOPO)
+    text = quiz_text(s, addresses=False)
+    assert "mynetworks = 127.0.0.0/8,{{relay}}" in text and "not up" in text
+    assert not [a for h in TOPO.hosts.values() for a in h.addresses.values() if a in text]
+
+
+def test_the_baseline_quiz_shows_the_lines_that_decide():
+    text = quiz_text(scenario.find("baseline", TOPO).rendered(TOPO))
+    assert "smtpd_relay_restrictions = permit_mynetworks, permit_sasl_authenticated, defer_unauth_destination" in text
+    assert "mynetworks = 127.0.0.0/8" in text
