@@ -110,7 +110,7 @@ def cmd_diff(args) -> int:
 
 
 def cmd_try(args) -> int:
-    from lab.model.verdict import Basis
+    from lab.model.verdict import Basis, Kind
     from lab.teach import tryout
     from lab.verify import variant as verify
     from lab.views import progress, teach_view
@@ -133,9 +133,9 @@ def cmd_try(args) -> int:
             raise
         raise type(exc)(f"{own.where}: {own.server} refused it: {exc}") from None
     path = record_run(run, s, tried=True)
-    render.console.print(teach_view.tried(run, render.console, lang.current()))
-    print(f"-> {path.relative_to(s.root)}")
-    return 0
+    render.console.print(teach_view.tried(run, render.console, lang.current(), source=args.config))
+    say(render.console, f"-> {path.relative_to(s.root)}", markup=False)
+    return 1 if any(p.verdict == Kind.CONFIG_ERROR for p in run.probes) else 0
 
 
 def register(sub) -> None:

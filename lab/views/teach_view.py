@@ -11,6 +11,7 @@ from lab.model import goal as goals
 from lab.model.results import RunResult
 from lab.model.scenario import Scenario
 from lab.model.sheet import MEANING, PREDICTABLE
+from lab.model.verdict import Kind
 from lab.model.topology import Topology
 from lab.teach.diff import VariantDiff
 from lab.teach.grade import Grade, reply
@@ -30,6 +31,9 @@ JA = {
     "beside": "関係する設定行", "your configuration": "あなたの設定", "meets": "目標を満たす",
     "breaks": "目標を破っている", "saved": "保存先", "server says": "サーバの警告",
 }
+
+
+JUDGED = {"en": "judged against the note's goal", "ja": "メモの目標に照らして判定"}
 
 
 def _t(key: str, language: str, english: str) -> str:
@@ -130,9 +134,11 @@ def diff(d: VariantDiff, sources: list[str], language: str = "en") -> list[Text]
     return out
 
 
-def tried(run: RunResult, console: Console, language: str = "en") -> Group:
-    """One's own configuration: each probe's way, outcome, goal verdict, reply and deciding
-    rule (fitted to the width, at most two lines a probe), then the verdict and why."""
+def tried(run: RunResult, console: Console, language: str = "en", source: str = "") -> Group:
+    """One's own configuration: a heading naming the file; the server's configuration errors
+    first, when it answered with one; each probe's way, outcome, goal verdict, reply and
+    deciding rule (fitted to the width, at most two lines a probe), then the verdict and why,
+    and the server's own complaints. (No legend: there is no expected column.)"""
     names = ("probe", "from → to", "actual", "goal", "reply", "decided by")
     rows = [cells(p, run.server, judged=True) for p in run.probes]
     for p, row in zip(run.probes, rows):  # judged against the goal (the run's basis): the verdict says
@@ -142,36 +148,48 @@ def tried(run: RunResult, console: Console, language: str = "en") -> Group:
                for n in names]
     widths = fit.widths(console, columns, console.width)
     g = goals.note()
-    out = [fit.table(columns, widths)]
+    out: list[RenderableType] = [Prose(Text(f"{run.variant} ({run.server}): ", style="bold")
+                                       + Text(f"{source or run.title.split(':', 1)[0]}, " + JUDGED[language]))]
+    out += config_errors(run, language)
+    if widths is None:  # too narrow for a row's cells side by side: the way and the rule below
+        by_name = dict(zip(names, columns))
+        out.append(fit.band(console, [by_name[n] for n in ("probe", "actual", "goal", "reply")],
+                            [by_name[n] for n in ("from → to", "decided by")], console.width))
+    else:
+        out.append(fit.table(columns, widths))
     met = run.goal.met
-    out.append(Text(f"{_t('your configuration', language, 'your configuration')}: "
-                    f"{lang.t('goal met', language) if met else lang.t('goal', language) + ' ' + goal_view.verdict(run, language, short=True)}",
-                    style="bold green" if met else "bold red"))
+    out.append(Prose(Text(f"{_t('your configuration', language, 'your configuration')}: "
+                          f"{lang.t('goal met', language) if met else lang.t('goal', language) + ' ' + goal_view.verdict(run, language, short=True)}",
+                          style="bold green" if met else "bold red")))
     for p in run.probes:
         clause = g.clause(p.probe)
-        if clause is None:
+        if clause is None or p.verdict == Kind.CONFIG_ERROR:  # said above, first
             continue
         if p.goal_met is False:
-            out.append(Text(f"✗ {p.probe}: {p.actual} ({lang.t('decided by', language)} {p.rule or '-'}) - "
-                            f"{lang.t('the goal wants', language)} {wanted(clause.meets, language)}: "
-                            f"{clause.why_ja if language == 'ja' else clause.why}", style="red"))
-            out.append(Text(f"    {_t('reply', language, 'reply')}: {reply(p)}"))
+            out.append(Prose(Text(f"✗ {p.probe}: {p.actual} ({lang.t('decided by', language)} {p.rule or '-'}) - "
+                                  f"{lang.t('the goal wants', language)} {wanted(clause.meets, language)}: "
+                                  f"{clause.why_ja if language == 'ja' else clause.why}", style="red"), hang=2))
+            out.append(Prose(Text(f"    {_t('reply', language, 'reply')}: {reply(p)}")))
         elif p.goal_met is None:
             found = clause.finding(p.actual, language)
-            out.append(Text(f"· {lang.t('outside the goal', language)}: {p.probe} {p.actual}"
-                            + (f" - {found}" if found else ""), style="dim" if not found else ""))
-    said = complaints(run)
-    if said:  # the server's own words on a mistake (e.g. an unknown restriction: it answers 451)
+            out.append(Prose(Text(f"· {lang.t('outside the goal', language)}: {p.probe} {p.actual}"
+                                  + (f" - {found}" if found else ""), style="dim" if not found else ""), hang=2))
+    said = [line for line in complaints(run) if line not in goal_view.errors_said(run)]
+    if said:  # the server's own words on a mistake it still served
         out.append(Text(f"{_t('server says', language, run.server + ' says')}:", style="bold yellow"))
-        out += [Text(f"    {line}", style="yellow") for line in said]
-    out.append(Text(lang.t("legend", language), style="dim"))
+        out += [Prose(Text(f"    {line}", style="yellow")) for line in said]
     return Group(*out)
+
+
+def config_errors(run: RunResult, language: str = "en") -> list[RenderableType]:
+    """The server's own configuration errors, as goal_view says them, to come first."""
+    return [Prose(Text(" " * indent) + text, hang=indent or 2) for indent, text in goal_view.config_error_lines(run, language)]
 
 
 def complaints(run: RunResult) -> list[str]:
     """The warnings the server gave about the configuration: at apply (postfix check) and in
     the log evidence of the probes that break the goal, each once, without the syslog prefix."""
     found = list(run.config.get("server_warnings") or [])
-    for p in (p for p in run.probes if p.goal_met is False):
+    for p in (p for p in run.probes if p.goal_met is False and p.verdict != Kind.CONFIG_ERROR):
         found += [line.split("]: ", 1)[-1] for line in p.evidence if "warning:" in line]
     return list(dict.fromkeys(found))

@@ -16,7 +16,7 @@ from lab.errors import LabError
 from lab.model import scenario, settings, sheet, topology
 from lab.model import verdict
 from lab.model.outcomes import Outcome
-from lab.model.verdict import Basis
+from lab.model.verdict import Basis, Kind
 from lab.servers.sendmail import SendmailServer
 from lab.model.results import RunResult
 from lab.teach import diff, grade, lessons, runs, tryout
@@ -221,9 +221,40 @@ def test_ones_own_run_is_right_where_it_meets_the_goal():
     run = verdict.decide(dataclasses.replace(recorded("method1-addendum"), probes=[
         dataclasses.replace(p, ok=False, expected=None) for p in recorded("method1-addendum").probes]), Basis.GOAL)
     assert [p.probe for p in run.probes if not p.ok] == ["direct-inbound"] and run.goal.broken == ["direct-inbound"]
-    lines = [t.plain if hasattr(t, "plain") else "" for t in teach_view.tried(run, Console(width=120)).renderables]
+    lines = tried_lines(run, 120)
     assert any(line.startswith("your configuration: goal BROKEN by direct-inbound") for line in lines)
     assert any(line.startswith("✗ direct-inbound: delivered (decided by permit_auth_destination)") for line in lines)
+
+
+def tried_lines(run, width: int, source: str = "mine.cf") -> list[str]:
+    console = Console(width=width, record=True, file=io.StringIO())
+    console.print(teach_view.tried(run, console, source=source))
+    return [line.rstrip() for line in console.export_text().splitlines()]
+
+
+def test_a_restriction_postfix_does_not_know_is_an_error_of_the_configuration_named_first():
+    """typo.cf misspells permit_sasl_authenticated in the middle of its list: Postfix answers
+    451 4.3.5 to every session that reaches it. No such row meets the goal, and the try says
+    so before its table, naming the file; there is no expected column, so no legend of one."""
+    run = verdict.decide(RunResult.from_dict(json.loads((RECORDED / "try-typo.json").read_text())), Basis.GOAL)
+    bad = [p for p in run.probes if p.verdict == Kind.CONFIG_ERROR]
+    assert [p.probe for p in bad] == ["auth-lan", "auth-internet", "direct-inbound", "relay-unauth-internet",
+                                      "relay-unauth-lan"]
+    assert not any(p.ok or p.goal_met for p in bad) and not run.goal.met
+    for width in (80, 100):
+        lines = tried_lines(run, width, "typo.cf")
+        assert lines[0] == "try-typo (postfix): typo.cf, judged against the note's goal"
+        assert lines[1].startswith("✗ configuration error: postfix answered 451 4.3.5 Server configuration error")
+        table = next(n for n, line in enumerate(lines) if line.startswith("probe "))
+        assert any('warning: unknown smtpd restriction: "permit_sasl_authenticatd"' in line for line in lines[:table])
+        assert not any("expected =" in line for line in lines)
+
+
+def test_a_configuration_error_decides_a_row_before_anything_else():
+    for basis in Basis:
+        v = verdict.judge(Outcome.DEFERRED, Outcome.DEFERRED, [], True, basis, "451 4.3.5 Server configuration error")
+        assert v.kind == Kind.CONFIG_ERROR and not v.ok and v.kind.wrong_outcome
+    assert verdict.judge(Outcome.DEFERRED, Outcome.DEFERRED, []).ok
 
 
 def quiz_text(s, width: int = 200, **kwargs) -> str:
