@@ -3,6 +3,7 @@ Any mistake in a file is one LabError line naming the file and the field."""
 
 from __future__ import annotations
 
+import difflib
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,6 +17,7 @@ from lab.model.topology import Topology
 
 SCENARIO_DIR = ROOT / "scenarios"
 PROBE_PLAN = Path(__file__).with_name("probe_plan.yaml")
+WORKSHOP = Path(__file__).with_name("workshop.yaml")  # the order the workshop takes the variants in
 PLACEHOLDER = re.compile(r"\{\{\s*([a-z]+)(?:\.(address|fqdn))?\s*\}\}")
 _ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 
@@ -196,8 +198,16 @@ def load(path: Path, topo: Topology, probes: dict[str, Probe] | None = None) -> 
     )
 
 
+def workshop_order() -> list[str]:
+    """The variants in the order the workshop takes them (lab/model/workshop.yaml)."""
+    return list((yaml.safe_load(WORKSHOP.read_text()) or {}).get("order") or [])
+
+
 def ids(directory: Path = SCENARIO_DIR) -> list[str]:
-    return sorted(p.stem for p in directory.glob("*.yaml"))
+    """Every variant in scenarios/, in the workshop's order, then any other by name."""
+    found = sorted(p.stem for p in directory.glob("*.yaml"))
+    order = {v: n for n, v in enumerate(workshop_order())}
+    return sorted(found, key=lambda v: (order.get(v, len(order)), v))
 
 
 def find(variant: str, topo: Topology, directory: Path = SCENARIO_DIR) -> Scenario:
@@ -206,7 +216,10 @@ def find(variant: str, topo: Topology, directory: Path = SCENARIO_DIR) -> Scenar
         return load(Path(variant), topo)
     path = directory / f"{variant}.yaml"
     if not path.exists():
-        raise LabError(f"unknown variant {variant!r}: scenarios/ has {', '.join(ids(directory)) or 'none'}")
+        known = ids(directory)
+        close = difflib.get_close_matches(variant, known, n=1)
+        raise LabError(f"unknown variant {variant!r}: " + (f"did you mean {close[0]}? " if close else "")
+                       + f"scenarios/ has {', '.join(known) or 'none'}")
     return load(path, topo)
 
 

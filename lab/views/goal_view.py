@@ -10,6 +10,7 @@ from rich.console import Group
 from rich.text import Text
 
 from lab.model import goal as goals
+from lab.model import scenario
 from lab.model.results import RunResult
 from lab.model.verdict import Kind
 from lab.views import lang
@@ -104,7 +105,8 @@ def view(run: RunResult, language: str | None = None) -> Group:
 def overall(runs: list[RunResult], language: str | None = None) -> str:
     """One line over several variants: which meet the goal, which break it and by what."""
     language = language or lang.current()
-    judged = sorted((r for r in runs if r.goal is not None), key=lambda r: r.variant)  # streams end in any order
+    order = {v: n for n, v in enumerate(scenario.ids())}  # streams end in any order: the workshop's
+    judged = sorted((r for r in runs if r.goal is not None), key=lambda r: (order.get(r.variant, len(order)), r.variant))
     met = [r.variant for r in judged if r.goal.met]
     broken = [f"{r.variant} ({', '.join(r.goal.broken)})" for r in judged if not r.goal.met]
     if language == "ja":

@@ -56,3 +56,21 @@ def test_the_baseline_shows_the_lines_of_the_image_that_decide():
     for line in shown:
         name, _, value = line.partition("=")
         assert image[name.strip()] == value.strip(), line
+
+
+def test_variants_come_in_the_workshops_order():
+    """lab/model/workshop.yaml names every variant once, in the order of the guide's exercise
+    table (docs/workshop.md), and every list of variants follows it."""
+    import re
+    guide = (settings.ROOT / "docs" / "workshop.md").read_text()
+    table = guide.split("## The exercises, in order", 1)[1].split("\n## ", 1)[0]
+    in_guide = [v for row in table.splitlines() if re.match(r"^\| \d+ \|", row)
+                for v in re.findall(r"`([a-z0-9-]+)`", row.split("|")[2])]
+    assert scenario.workshop_order() == in_guide
+    assert sorted(in_guide) == sorted(p.stem for p in scenario.SCENARIO_DIR.glob("*.yaml"))
+    assert IDS == in_guide
+
+
+def test_a_misspelt_variant_is_answered_with_the_closest_one():
+    with pytest.raises(Exception, match=r"^unknown variant 'metod1': did you mean method1\? scenarios/ has baseline, "):
+        scenario.find("metod1", TOPO)
