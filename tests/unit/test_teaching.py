@@ -111,6 +111,9 @@ def test_a_wrong_cell_of_the_via_relay_bounce_quotes_the_next_hop():
     (("via-relay: delivered", "via-relay: lost"), 20, "via-relay: unknown outcome 'lost'"),
     (("via-relay: delivered", "via-relay: [delivered, rejected]"), 20, "via-relay: one outcome word"),
     (("relay-from-trusted: relayed", "relay-from-trusted: relayed\nauth-lan: relayed"), 29, "auth-lan predicted twice"),
+    (("auth-lan: relayed", "auth-lan:relayed"), 14, "put a space after the colon ('auth-lan: relayed')"),
+    (("via-relay: delivered", "via-relay:delivered"), 20, "put a space after the colon ('via-relay: delivered')"),
+    (("via-relay: delivered", "via-relay delivered"), 20, "put a colon after the probe ('via-relay: delivered')"),
 ])
 def test_a_mistake_in_a_sheet_is_one_line_naming_the_sheets_line(tmp_path, edit, line, message):
     path = filled(tmp_path)
