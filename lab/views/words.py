@@ -73,18 +73,20 @@ def wrap(text: Text | str, width: int, hang: int | None = None) -> list[Text]:
         return [text]
     indent = found[0][0]
     hang = indent if hang is None else hang
-    lines: list[Text] = []
-    line_start, line_end, room = 0, found[0][1], width - cell_len(plain[:found[0][1]])
+    lines: list[tuple[int, Text]] = []
+    line_start, line_end, room, indent = 0, found[0][1], width - cell_len(plain[:found[0][1]]), 0
     for start, end in found[1:]:
         size = cell_len(plain[line_end:end])  # the gap before the piece, and the piece
         if size <= room:
             line_end, room = end, room - size
             continue
-        lines.append(text[line_start:line_end])
+        lines.append((indent, text[line_start:line_end]))
+        # a piece that fits the width but not after the hang starts further left
+        indent = max(0, min(hang, width - cell_len(plain[start:end])))
         line_start, line_end = start, end
-        room = width - hang - cell_len(plain[start:end])
-    lines.append(text[line_start:line_end])
-    return [lines[0]] + [Text(" " * hang) + line for line in lines[1:]]
+        room = width - indent - cell_len(plain[start:end])
+    lines.append((indent, text[line_start:line_end]))
+    return [Text(" " * indent) + line for indent, line in lines]
 
 
 class Prose:
