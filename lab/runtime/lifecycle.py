@@ -10,6 +10,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from functools import lru_cache
 
+import docker
+
 from lab.runtime import agent, compose
 from lab.runtime import engine
 from lab.runtime import images
@@ -97,11 +99,30 @@ def compose_for(settings: Settings, topo: topology.Topology) -> compose.Compose:
     return compose.Compose(settings, list(_compose_command()), extra)
 
 
-def check_now(container) -> tuple[bool, str]:
-    """Run the container's own health check (its image's HEALTHCHECK) now: Docker runs it
-    only every so often, and an idle lab should not pay for frequent checks; the lab asks
-    when it needs to know. (passed, last line of its output)."""
+def health_test(container) -> list[str]:
+    """The container's health check command: its own (Config.Healthcheck), or, where
+    compose.yaml tells Docker not to run one (Test NONE), its image's HEALTHCHECK."""
     test = (container.attrs.get("Config", {}).get("Healthcheck") or {}).get("Test") or ["NONE"]
+    if test[0] == "NONE" and container.attrs.get("Image"):
+        try:
+            test = list(_image_test(engine.host(), container.attrs["Image"])) or test
+        except (LabError, docker.errors.DockerException):  # the image went meanwhile: nothing to run
+            pass
+    return list(test)
+
+
+@lru_cache(maxsize=64)
+def _image_test(engine_host: str, image_id: str) -> tuple[str, ...]:
+    """An image's HEALTHCHECK command, asked once per image (engine_host: the cache's key)."""
+    image = engine.client().images.get(image_id)
+    return tuple((image.attrs.get("Config", {}).get("Healthcheck") or {}).get("Test") or ())
+
+
+def check_now(container) -> tuple[bool, str]:
+    """Run the container's health check (its image's HEALTHCHECK) now: Docker never runs it
+    (compose.yaml: an idle lab should not pay for checks, see there); the lab asks when it
+    needs to know. (passed, last line of its output)."""
+    test = health_test(container)
     if test[0] == "NONE":
         return True, ""
     command = test[1:] if test[0] == "CMD" else test[1]
