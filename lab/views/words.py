@@ -127,6 +127,10 @@ def columns(rows: list[tuple[Text | str, ...]], indent: int = 0, gap: int = 2) -
 
 
 def say(console: Console, text: Text | str, hang: int | None = None, style: str = "", markup: bool = True) -> None:
-    """Print prose wrapped to the console's width (a piece wider than the terminal is left to
-    the terminal to fold, never cut: a pasted command stays whole)."""
-    console.print(Prose(text, hang, markup=markup), style=style or None, crop=False)
+    """Print prose wrapped to the terminal's width (a piece wider than the terminal is left to
+    the terminal to fold, never cut: a pasted command stays whole). Not to a terminal (a pipe,
+    a file, CI): a line of text stays one line, for grep."""
+    if console.is_terminal:
+        console.print(Prose(text, hang, markup=markup), style=style or None, crop=False)
+    else:
+        console.print(Prose(text, markup=markup).text, style=style or None, soft_wrap=True)

@@ -2,7 +2,8 @@
 at 80 and 100 columns no word is split, no printed command is broken across lines, and no
 line is wider than the terminal (but one that is a single command wider than it). Each view
 is rendered as a terminal of that width would show it (rich Console(width=...)) and compared
-with the same view on a line wide enough for anything."""
+with the same view on a line wide enough for anything. (Not to a terminal, prose is not
+wrapped at all: a line stays one line for grep.)"""
 
 import dataclasses
 import io
@@ -34,7 +35,7 @@ def recorded(name: str, basis: Basis = Basis.EXPECTED) -> results.RunResult:
 
 def shown(show, width: int) -> list[str]:
     """What `show(console)` prints on a terminal `width` columns wide."""
-    console = Console(width=width, record=True, file=io.StringIO(), highlight=False)
+    console = Console(width=width, record=True, file=io.StringIO(), highlight=False, force_terminal=True)
     show(console)
     return [line.rstrip() for line in console.export_text().splitlines()]
 
@@ -132,3 +133,10 @@ def test_a_command_wider_than_the_terminal_is_never_cut():
     long = "run it: " + STUDENT.command("make verify-method1-misconfigured WIDE=1")
     assert any(STUDENT.command("make verify-method1-misconfigured WIDE=1") in line
                for line in shown(lambda c: say(c, long), 30))
+
+
+def test_prose_not_to_a_terminal_stays_one_line():
+    long = "goal: met by 7 (" + ", ".join(scenario.ids()) + ")"
+    console = Console(width=80, record=True, file=io.StringIO())
+    say(console, long, markup=False)
+    assert console.export_text().splitlines() == [long]
