@@ -159,8 +159,8 @@ publish: bootstrap $(STAMP) ## opt-in, while it runs: 127.0.0.1:2525/1110 -> pos
 shell-%: $(STAMP) ## shell-<host>: a shell on that host (outside, inside, postfix, ...); stdin may be a pipe
 	@$(LAB) shell $*
 
-logs-%: $(STAMP) ## logs-<host>: follow that host's mail log (postfix, sendmail, relay, remote, dns)
-	@$(LAB) logs -f $*
+logs-%: $(STAMP) ## logs-<host>: follow that host's mail log (postfix, sendmail, relay, remote, dns; RAW=1: every line)
+	@$(LAB) logs -f $* $(if $(RAW),--raw)
 
 clean: lab-down ## stop the lab and remove the virtualenv and results
 	rm -rf $(VENV) results .pytest_cache

@@ -17,7 +17,9 @@ def cmd_probe(args: argparse.Namespace) -> int:
     from lab import servers
     from lab.model import scenario, topology, verdict
     from lab.verify.probe_run import run_probe, trace_peers
+    from lab.views.lab_screen import console
     from lab.views.trace_view import trace_lines
+    from lab.views.words import say
 
     s = lab_settings()
     topo = topology.load(s)
@@ -45,15 +47,16 @@ def cmd_probe(args: argparse.Namespace) -> int:
     else:
         result = run_probe(s, adapter, probe, expected, client_name=client)
     print(json.dumps(result.transcript, indent=1))
-    print(f"{result.probe} from {result.client} ({result.client_address}) -> {result.server}: {result.actual}"
-          f" {result.code or ''} at {result.stage}; decided by {result.rule or '-'}; fate {result.fate or '-'}")
+    say(console, f"{result.probe} from {result.client} ({result.client_address}) -> {result.server}: {result.actual}"
+        f" {result.code or ''} at {result.stage}; decided by {result.rule or '-'}; fate {result.fate or '-'}",
+        hang=4, markup=False)
     if args.trace:
-        print("\n".join(trace_lines(result)))
+        say(console, "\n".join(trace_lines(result, width=console.width)), markup=False)
     if graded:
-        print(graded)
+        say(console, graded, markup=False)
         return 0
     verdict.decide_probe(result)
-    print(f"variant {variant} expects {expected}: {'as expected' if result.ok else 'MISMATCH'}")
+    say(console, f"variant {variant} expects {expected}: {'as expected' if result.ok else 'MISMATCH'}", markup=False)
     return 0 if result.ok else 1
 
 
@@ -68,16 +71,37 @@ def cmd_shell(args: argparse.Namespace) -> int:
 
 
 def cmd_logs(args: argparse.Namespace) -> int:
+    import subprocess
+
     from lab import servers
+    from lab.maillogs import readable
     from lab.model import topology
+    from lab.views import lab_screen
+    from lab.views.words import say
 
     s = lab_settings()
     files = servers.log_files(topology.load(s), args.host)
+    c = hostexec.container(s, args.host)
     if not files:
-        c = hostexec.container(s, args.host)
         os.execvpe("docker", ["docker", "logs", *(["-f"] if args.follow else []), c.name], engine.subprocess_env())
-    tail = f"tail -n 200 {'-F' if args.follow else ''} {' '.join(files)}"
-    return _exec(args.host, ["sh", "-c", tail])
+    # the last lines of each file (more when most will be hidden), then, following, the new
+    # ones: tail ends when this command does (its stdin, held open here, closes)
+    tail = f"tail -n {200 if args.raw else 3000} {'-F' if args.follow else ''} {' '.join(files)}"
+    tail += " & read _; kill $!" if args.follow else ""
+    say(lab_screen.console, lab_screen.logs_heading(s, args.host, files, args.raw, args.follow), markup=False)
+    proc = subprocess.Popen(["docker", "exec", "-i", c.name, "sh", "-c", tail], stdin=subprocess.PIPE,
+                            stdout=subprocess.PIPE, env=engine.subprocess_env())
+    try:
+        lines = (raw.decode(errors="replace").rstrip("\n") for raw in proc.stdout or ())
+        for line in lines if args.raw else readable.shown(lines):
+            print(line, flush=True)
+    except BaseException:  # Ctrl-C (KeyboardInterrupt) ends the command: the docker exec with it
+        proc.terminate()
+        raise
+    finally:
+        if proc.stdin:
+            proc.stdin.close()
+    return proc.wait()
 
 
 def register(sub: Commands) -> None:
@@ -87,6 +111,8 @@ def register(sub: Commands) -> None:
     logs = sub.add_parser("logs", help="a host's mail log (or container log)")
     logs.add_argument("host")
     logs.add_argument("-f", "--follow", action="store_true")
+    logs.add_argument("--raw", action="store_true", help="every line, the servers' verbose trace too "
+                      "(default: the lines a person reads)")
     logs.set_defaults(func=cmd_logs)
     prb = sub.add_parser("probe", help="run one probe by hand against the active variant, print its transcript")
     prb.add_argument("client")

@@ -14,6 +14,7 @@ from lab.model import results, scenario, settings, sheet, topology
 from lab.model.results import RunResult
 from lab.views import lab_screen as render
 from lab.views import lang
+from lab.views.words import say
 
 
 def runner(s: settings.Settings) -> Callable[[str], tuple[RunResult, Path]]:
@@ -39,9 +40,17 @@ def quiz(variant: str) -> int:
 
     s = lab_settings()
     topo = topology.load(s)
-    chosen = scenario.find(variant, topo).rendered(topo)
-    print(teach_view.quiz(chosen, topo, {"predict": s.command(f"make predict-{chosen.id}")}, lang.current()), end="")
+    found = scenario.find(variant, topo)
+    commands = {"predict": s.command(f"make predict-{found.id}"), "unresolved": unresolved(s)}
+    chosen = found.rendered(topo) if s.nets_settled else found  # a lab not up has no addresses yet
+    render.console.print(teach_view.quiz(chosen, topo, commands, lang.current(), addresses=s.nets_settled))
     return 0
+
+
+def unresolved(s: settings.Settings) -> str:
+    """What a lab that is not up cannot show yet: its hosts' addresses."""
+    return (f"lab {s.name} is not up: its addresses are given when it comes up ({s.command('make lab-up')}); "
+            "until then {{relay}} stands for the trusted relay's address")
 
 
 def _sheet(variant: str, given: str | None) -> tuple[settings.Settings, scenario.Scenario, Path]:
@@ -58,12 +67,14 @@ def cmd_predict(args: argparse.Namespace) -> int:
     shown = path.relative_to(s.root) if path.resolve().is_relative_to(s.root) else path
     grade = s.command(f"make grade-{chosen.id}" + (f" SHEET={shown}" if args.out else ""))
     if path.exists() and not args.force:
-        print(f"{shown} is already there (kept: fill it in, then '{grade}'; --force writes an empty one)")
+        say(render.console, f"{shown} is already there (kept: fill it in, then '{grade}'; --force writes an empty one)",
+            markup=False)
         return 0
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(sheet.text(chosen, s.command(f"make quiz-{chosen.id}"), grade,
                                {p.id: route(p, chosen.server) for p in chosen.probes}, lang.current()))
-    print(f"prediction sheet for {chosen.id}: {shown}\nfill it in (one outcome a probe), then: {grade}")
+    say(render.console, f"prediction sheet for {chosen.id}: {shown}\nfill it in (one outcome a probe), then: {grade}",
+        markup=False)
     return 0
 
 
@@ -79,9 +90,10 @@ def cmd_grade(args: argparse.Namespace) -> int:
     language = lang.current()
     graded = grade.grade(chosen, predicted, run, source, path, language)
     for line in teach_view.grade(graded, s.root, language):
-        render.console.print(line)
+        say(render.console, line, hang=4)
     saved = grade.save(graded)
-    print(f"grade -> {saved.relative_to(s.root) if saved.resolve().is_relative_to(s.root) else saved}")
+    say(render.console, f"grade -> {saved.relative_to(s.root) if saved.resolve().is_relative_to(s.root) else saved}",
+        markup=False)
     return 0
 
 
@@ -96,12 +108,12 @@ def cmd_diff(args: argparse.Namespace) -> int:
     language = lang.current()
     sources = [f"{run.variant}: {source.describe(s.root, lang=language)}" for run, source in found]
     for line in teach_view.diff(diff.compare(found[0][0], found[1][0]), sources, language):
-        render.console.print(line)
+        say(render.console, line, hang=6)
     return 0
 
 
 def cmd_try(args: argparse.Namespace) -> int:
-    from lab.model.verdict import Basis
+    from lab.model.verdict import Basis, Kind
     from lab.teach import tryout
     from lab.verify import variant as verify
     from lab.views import progress, teach_view
@@ -123,9 +135,9 @@ def cmd_try(args: argparse.Namespace) -> int:
     except ConfigRefused:  # the server's own complaint: the adapter names the file
         raise
     path = record_run(run, s, tried=True)
-    render.console.print(teach_view.tried(run, render.console, lang.current()))
-    print(f"-> {path.relative_to(s.root)}")
-    return 0
+    render.console.print(teach_view.tried(run, render.console, lang.current(), source=args.config))
+    say(render.console, f"-> {path.relative_to(s.root)}", markup=False)
+    return 1 if any(p.verdict == Kind.CONFIG_ERROR for p in run.probes) else 0
 
 
 def register(sub: Commands) -> None:

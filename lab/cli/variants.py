@@ -12,6 +12,7 @@ from lab.cli.common import Commands, lab_settings
 from lab.errors import LabError
 from lab.model.results import RunResult
 from lab.views import lab_screen as render
+from lab.views.words import columns, say
 
 
 def cmd_list(args: argparse.Namespace) -> int:
@@ -19,8 +20,7 @@ def cmd_list(args: argparse.Namespace) -> int:
     from lab.model import topology
 
     good, broken = scenario.check_all(topology.load(lab_settings()))
-    for s in good:
-        print(f"{s.id:24} {s.server:9} {s.title}")
+    render.console.print(columns([(s.id, s.server, s.title) for s in good]))
     for line in broken:
         print(f"lab: broken: {line}", file=sys.stderr)
     return 1 if broken else 0
@@ -34,20 +34,27 @@ def cmd_show(args: argparse.Namespace) -> int:
         from lab.cli import teach
         return teach.quiz(args.variant)
 
-    topo = topology.load(lab_settings())
-    s = scenario.find(args.variant, topo).rendered(topo)
+    settings = lab_settings()
+    topo = topology.load(settings)
+    s = scenario.find(args.variant, topo)
+    if settings.nets_settled:
+        s = s.rendered(topo)
     from lab.views import lang
     language = lang.current()  # LAB_LANG=ja: the title and the lesson in Japanese
-    print(f"{s.id} ({s.server}): {s.text('title', language)}\nsource: {s.source}\n")
+    say(render.console, f"{s.id} ({s.server}): {s.text('title', language)}", markup=False)
+    say(render.console, f"source: {s.source}\n", markup=False)
+    if not settings.nets_settled:  # a lab not up: no addresses yet, the configuration keeps {{relay}}
+        from lab.cli.teach import unresolved
+        say(render.console, unresolved(settings) + "\n", style="yellow", markup=False)
     for key, text in (("main.cf, from the note", s.postconf), ("main.cf, the lab's own lines", s.postconf_lab)):
         if text:
-            print(f"--- {key}\n{text.rstrip()}\n")
+            print(f"--- {key}\n{text.rstrip()}\n")  # configuration: as it is
     for path, text in s.files.items():
         print(f"--- {path}\n{text.rstrip() or '(empty)'}\n")
     print("--- expected outcomes")
-    for p in s.probes:
-        print(f"  {p.id:24} {s.expect[p.id]!s:12} {p.what}")
-    print(f"\n--- lesson\n{s.text('lesson', language)}")
+    render.console.print(columns([(p.id, str(s.expect[p.id]), p.what) for p in s.probes], indent=2))
+    print("\n--- lesson")
+    say(render.console, s.text("lesson", language), markup=False)
     return 0
 
 
@@ -61,7 +68,7 @@ def cmd_verify(args: argparse.Namespace) -> int:
     from lab.views import goal_view
     from lab.model.audit import Audit
     from lab.views import audit_view
-    from lab.views.run_table import hint, notes_view, overall, summary, table
+    from lab.views.run_table import hint, notes_view, overall, summary_text, table
 
     start = time.monotonic()
     s = lab_settings()
@@ -94,8 +101,8 @@ def cmd_verify(args: argparse.Namespace) -> int:
             if run.audit:  # the second opinion: nmap's (lab audit)
                 render.console.print(audit_view.table(Audit.from_dict(run.audit), run.variant))
                 render.console.print(audit_view.line(Audit.from_dict(run.audit)), soft_wrap=True)
-            render.console.print(f"{summary(run)} -> {path.relative_to(s.root)}", style="green" if run.ok else "bold red")
-            render.console.print(hint(run), style="dim")
+            say(render.console, summary_text(run, str(path.relative_to(s.root))), hang=4)
+            say(render.console, hint(run), hang=4, style="dim", markup=False)
             render.console.print()
             runs.append(run)
 
@@ -116,13 +123,13 @@ def cmd_verify(args: argparse.Namespace) -> int:
         raise
     if len(runs) > 1:
         if any(r.goal is not None for r in runs):  # the note's goal: a question apart from the expectations
-            render.console.print(goal_view.overall(runs), style="bold", soft_wrap=True)
+            say(render.console, goal_view.overall(runs), hang=6, style="bold", markup=False)
         saved = f"{where.relative_to(s.root)}/" if where else ""  # where: set by show(), as each run ended
-        render.console.print(overall(runs, time.monotonic() - start, saved),
-                             style="bold green" if all(r.ok for r in runs) else "bold red")
+        say(render.console, overall(runs, time.monotonic() - start, saved), hang=4,
+            style="bold green" if all(r.ok for r in runs) else "bold red", markup=False)
     if not args.wide:
         target = f"verify-{chosen[0]}" if len(chosen) == 1 and not chosen[0].endswith((".yaml", ".yml")) else "verify"
-        render.console.print(f"every column: {s.command(f'make {target} WIDE=1')}", style="dim")
+        say(render.console, f"every column: {s.command(f'make {target} WIDE=1')}", style="dim", markup=False)
     return 0 if all(r.ok and (r.audit is None or r.audit["agrees"]) for r in runs) else 1
 
 
@@ -130,7 +137,8 @@ def cmd_apply(args: argparse.Namespace) -> int:
     from lab.verify import variant as verify
 
     s = lab_settings()
-    print(f"applied {verify.apply_variant(args.variant, s)}; try it by hand: {s.command('make shell-outside')}")
+    say(render.console, f"applied {verify.apply_variant(args.variant, s)}; try it by hand: "
+        f"{s.command('make shell-outside')}", markup=False)
     return 0
 
 
@@ -147,7 +155,7 @@ def cmd_trace(args: argparse.Namespace) -> int:
     if args.probe and args.probe not in {p.probe for p in run.probes}:
         raise LabError(f"the run of {run.variant} has no probe {args.probe!r}: it ran "
                        f"{', '.join(p.probe for p in run.probes)}")
-    print(run_traces(run, args.probe))
+    say(render.console, run_traces(run, args.probe, render.console.width), markup=False)
     return 0
 
 
@@ -156,9 +164,9 @@ def cmd_report(args: argparse.Namespace) -> int:
 
     s = lab_settings()
     path, count = report.write(s)
-    print(f"lab {s.name}: {count} variants -> {path.relative_to(s.root)}")
+    say(render.console, f"lab {s.name}: {count} variants -> {path.relative_to(s.root)}", markup=False)
     sheets = page.beside(path.with_name("sheets.html"), lang.current())  # report.ja.html: sheets.ja.html
-    print(f"prediction sheets to print (no answers): {sheets.relative_to(s.root)}")
+    say(render.console, f"prediction sheets to print (no answers): {sheets.relative_to(s.root)}", markup=False)
     return 0
 
 

@@ -17,6 +17,13 @@ KNOWN_STATUS = {s.value for s in DeliveryStatus}
 STATUS = re.compile(r"^(?P<qid>\w+): to=<(?P<rcpt>[^>]*)>.*?status=(?P<status>\w+) \((?P<detail>.*)\)$")
 MSGID = re.compile(r"^(?P<qid>\w+): message-id=<(?P<msgid>[^>]*)>")
 CHAT = ("> ", "< ")  # with the client in debug_peer_list, smtpd logs every line sent and received
+# what smtpd writes only for a client in debug_peer_list: lines that name the function that
+# wrote them (match_list_match:, generic_checks:, dict lookups, ...), the SMTP dialogue, the
+# trace's START/END marks and the attribute protocol it speaks with Postfix's other daemons
+# (private/rewrite socket: wanted attribute: flags, send attr ..., input attribute ...)
+VERBOSE = re.compile(r"^(?:[<>] |>>> |send attr |input attribute |connect to subsystem |(?:before|after) \w+: "
+                     r"|table \S+ has changed|(?:private|public)/[\w-]+(?: socket)?: "
+                     r"|(?!(?:warning|fatal|error|panic): )[a-z][a-z0-9_]*: )")
 
 # reject reasons -> the restriction that produces them (Postfix does not name rejecting rules)
 REASONS: list[tuple[str, str | dict[str, str]]] = [
@@ -32,6 +39,14 @@ REASONS: list[tuple[str, str | dict[str, str]]] = [
     (r"Helo command rejected", "helo restriction"),
     (r"Access denied", "reject"),
 ]
+
+
+def for_people(program: str, message: str) -> bool:
+    """Whether a line Postfix wrote (`program`: postfix/smtpd, ...; `message`: after the tag)
+    is one a person reads in the log - connect and disconnect, NOQUEUE: reject and permit,
+    warnings and fatals, each queue id's client= (with the SASL user), from= and status=,
+    reloads - rather than part of the verbose trace (anvil's statistics count as trace)."""
+    return not VERBOSE.match(message)
 
 
 def parsed(lines: Iterable[str]) -> Iterator[tuple[str, str, str, str]]:

@@ -9,6 +9,7 @@ per run `goal = {id, met, broken, outside}`. Pure: no Docker, no files but the g
 from __future__ import annotations
 
 import functools
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
@@ -150,13 +151,14 @@ class GoalVerdict:
     outside: list[str]  # the probes the goal says nothing about
 
 
-def judge_run(run: RunResult, goal: Goal | None = None) -> GoalVerdict:
+def judge_run(run: RunResult, goal: Goal | None = None, void: Collection[str] = ()) -> GoalVerdict:
     """Every probe's goal_met and the run's goal verdict, set on the run (a RunResult) and
-    returned."""
+    returned. `void`: probes whose outcome the server's own configuration error decided -
+    they meet nothing (lab.model.verdict says which)."""
     goal = goal or note()
     outcomes = {p.probe: p.actual for p in run.probes}
     for p in run.probes:
-        p.goal_met = goal.met(p.probe, p.actual, outcomes)
+        p.goal_met = False if p.probe in void else goal.met(p.probe, p.actual, outcomes)
     broken = [p.probe for p in run.probes if p.goal_met is False]
     run.goal = GoalVerdict(goal.id, not broken, broken, [p.probe for p in run.probes if p.goal_met is None])
     return run.goal

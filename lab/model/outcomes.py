@@ -57,6 +57,13 @@ def transient(code: int | str | None) -> bool:
     return code is not None and str(code)[:1] == "4"
 
 
+def misconfigured(reply: str) -> bool:
+    """The reply says the server itself is set up wrong - RFC 3463's X.3.5, "System incorrectly
+    configured" (Postfix: '451 4.3.5 Server configuration error' for a restriction it does not
+    know): the outcome tells nothing about what the configuration means."""
+    return reply.split(" ", 1)[0] in ("4.3.5", "5.3.5")
+
+
 def banner_code(banner: str | None) -> int | None:
     """The reply code a greeting line starts with ('220 postfix.lab.example ESMTP' -> 220)."""
     head = (banner or "")[:3]

@@ -63,6 +63,13 @@ class ProbeResult:
     why: str = ""
     ok: bool = False
 
+    @property
+    def reply(self) -> str:
+        """The server's last reply as the client read it ('4.3.5 Server configuration error'),
+        when the session ended at the row's stage; else ''."""
+        last = self.transcript[-1] if self.transcript else {}
+        return str(last.get("reply") or "") if last.get("stage") == self.stage and last.get("code") == self.code else ""
+
 
 @dataclass(frozen=True)
 class LabRef:

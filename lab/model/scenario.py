@@ -3,6 +3,7 @@ Any mistake in a file is one LabError line naming the file and the field."""
 
 from __future__ import annotations
 
+import difflib
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -12,6 +13,7 @@ import yaml
 
 from lab.errors import LabError
 from lab.model.outcomes import WORDS, Outcome
+from lab.model import workshop
 from lab.model.prose import in_language
 from lab.model.settings import ROOT
 from lab.model.topology import Topology
@@ -204,7 +206,8 @@ def load(path: Path, topo: Topology, probes: dict[str, Probe] | None = None) -> 
 
 
 def ids(directory: Path = SCENARIO_DIR) -> list[str]:
-    return sorted(p.stem for p in directory.glob("*.yaml"))
+    """Every variant in scenarios/, in the workshop's order, then any other by name."""
+    return workshop.ordered(p.stem for p in directory.glob("*.yaml"))
 
 
 def texts_ja(variant: str, directory: Path = SCENARIO_DIR) -> dict[str, str]:
@@ -225,7 +228,10 @@ def find(variant: str, topo: Topology, directory: Path = SCENARIO_DIR) -> Scenar
         return load(Path(variant), topo)
     path = directory / f"{variant}.yaml"
     if not path.exists():
-        raise LabError(f"unknown variant {variant!r}: scenarios/ has {', '.join(ids(directory)) or 'none'}")
+        known = ids(directory)
+        close = difflib.get_close_matches(variant, known, n=1)
+        raise LabError(f"unknown variant {variant!r}: " + (f"did you mean {close[0]}? " if close else "")
+                       + f"scenarios/ has {', '.join(known) or 'none'}")
     return load(path, topo)
 
 

@@ -73,6 +73,12 @@ class Settings:
         return self._net(self._lan_net)
 
     @property
+    def nets_settled(self) -> bool:
+        """The subnets are this lab's for good: fixed, given, or its running networks' (not a
+        pair that is free now and may be another one at the next lab-up)."""
+        return self.nets_from in (NetsFrom.DEFAULT, NetsFrom.GIVEN, NetsFrom.LAB)
+
+    @property
     def nets_fixed(self) -> bool:
         """Subnets no allocation may change: the default lab's, or both given."""
         return self.nets_from in (NetsFrom.DEFAULT, NetsFrom.GIVEN)

@@ -6,6 +6,7 @@ line."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import NoReturn
 
@@ -65,6 +66,20 @@ def _fail(path: Path, line: int | str, why: str) -> NoReturn:
     raise LabError(f"{path}: {'line ' + str(line) if isinstance(line, int) else line}: {why}")
 
 
+NO_SPACE = re.compile(r"^(?P<probe>[\w-]+):(?P<outcome>[^\s#]\S*)\s*(?:#.*)?$")  # "auth-lan:relayed"
+NO_COLON = re.compile(r"^(?P<probe>[\w-]+)\s+(?P<outcome>[\w-]+)\s*(?:#.*)?$")  # "auth-lan relayed"
+
+
+def _plain_mistakes(path: Path, source: str, known: list[str]) -> None:
+    """The slips a person makes in a sheet, named at their own line in plain words (YAML
+    would see one line's slip lines later, as a problem of the document's structure)."""
+    for number, line in enumerate(source.splitlines(), 1):
+        if m := NO_SPACE.match(line):
+            _fail(path, number, f"put a space after the colon ('{m['probe']}: {m['outcome']}')")
+        if (m := NO_COLON.match(line)) and m["probe"] in known:
+            _fail(path, number, f"put a colon after the probe ('{m['probe']}: {m['outcome']}')")
+
+
 def read(path: Path, s: Scenario) -> dict[str, Outcome | None]:
     """probe id -> the predicted outcome (None: left empty) for every probe the scenario runs.
     An unknown probe or outcome, a probe named twice, anything but a mapping: one line naming
@@ -79,12 +94,13 @@ def read(path: Path, s: Scenario) -> dict[str, Outcome | None]:
 def parse(source: str, path: Path | str, s: Scenario) -> dict[str, Outcome | None]:
     """As read(), from the sheet's text (`path`: what the errors name it)."""
     path = Path(path)
+    known = [p.id for p in s.probes]
+    _plain_mistakes(path, source, known)
     try:
         node = yaml.compose(source)
     except yaml.YAMLError as exc:
         where, why = yaml_error(exc)
         _fail(path, where, f"not valid YAML ({why})")
-    known = [p.id for p in s.probes]
     predicted: dict[str, Outcome | None] = dict.fromkeys(known)
     if node is None:
         return predicted

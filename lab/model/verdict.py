@@ -5,9 +5,11 @@ A row is judged on one of two bases, chosen by what is run:
   file expects and nothing casts doubt on the measurement;
 - GOAL (one's own configuration, `lab try`: no expectations): right when the outcome meets
   the note's goal, or the goal says nothing about the probe.
-Either way a lost message is never right (accepted, then found nowhere: the lab could not
-tell what happened), and a warning (e.g. the server saw another client address) fails the
-row. `decide` sets each row's verdict and reason on a run, once; nothing else sets them."""
+Either way a row the server answered with an error of its own configuration (RFC 3463 X.3.5:
+Postfix's 451 4.3.5 for a restriction it does not know) is never right and meets no goal -
+it tells nothing about what the configuration means -, a lost message is never right
+(accepted, then found nowhere: the lab could not tell what happened), and a warning (e.g. the
+server saw another client address) fails the row. `decide` sets each row's verdict and reason on a run, once; nothing else sets them."""
 
 from __future__ import annotations
 
@@ -16,7 +18,7 @@ from enum import StrEnum
 from typing import TYPE_CHECKING
 
 from lab.model import goal as goals
-from lab.model.outcomes import Outcome
+from lab.model.outcomes import Outcome, misconfigured
 
 if TYPE_CHECKING:
     from lab.model.results import ProbeResult, RunResult
@@ -35,6 +37,7 @@ class Kind(StrEnum):
     UNEXPECTED = "unexpected"  # no outcome is expected for this probe here
     GOAL_BROKEN = "goal-broken"  # basis GOAL: the outcome breaks the goal
     LOST = "lost"  # accepted with 250, found nowhere
+    CONFIG_ERROR = "config-error"  # the server answered that its configuration is broken (X.3.5)
     DOUBTED = "doubted"  # the outcome may be right, but a warning voids the measurement
 
     @property
@@ -44,7 +47,7 @@ class Kind(StrEnum):
     @property
     def wrong_outcome(self) -> bool:
         """The outcome itself is wrong (not merely doubted by a warning)."""
-        return self in (Kind.WRONG, Kind.UNEXPECTED, Kind.GOAL_BROKEN, Kind.LOST)
+        return self in (Kind.WRONG, Kind.UNEXPECTED, Kind.GOAL_BROKEN, Kind.LOST, Kind.CONFIG_ERROR)
 
 
 @dataclass(frozen=True)
@@ -58,7 +61,10 @@ class Verdict:
 
 
 def judge(expected: Outcome | None, actual: Outcome, warnings: list[str], goal_met: bool | None = None,
-          basis: Basis = Basis.EXPECTED) -> Verdict:
+          basis: Basis = Basis.EXPECTED, config_error: str = "") -> Verdict:
+    """`config_error`: the server's reply when it says its own configuration is broken."""
+    if config_error:
+        return Verdict(Kind.CONFIG_ERROR, f"the server's configuration is broken: it answered {config_error}")
     if actual == Outcome.LOST:
         return Verdict(Kind.LOST, "lost: accepted with 250 but found nowhere")
     if basis == Basis.GOAL:
@@ -75,9 +81,14 @@ def judge(expected: Outcome | None, actual: Outcome, warnings: list[str], goal_m
     return Verdict(Kind.AS_EXPECTED, "as expected")
 
 
+def config_error(p: ProbeResult) -> str:
+    """The reply in which the server says its own configuration is broken, or ''."""
+    return f"{p.code} {p.reply}" if misconfigured(p.reply) else ""
+
+
 def decide_probe(p: ProbeResult, basis: Basis = Basis.EXPECTED) -> ProbeResult:
     """Set one row's verdict (its goal_met already set, for basis GOAL)."""
-    v = judge(p.expected, p.actual, p.warnings, p.goal_met, basis)
+    v = judge(p.expected, p.actual, p.warnings, p.goal_met, basis, config_error(p))
     p.verdict, p.why, p.ok = v.kind, v.why, v.ok
     return p
 
@@ -85,7 +96,7 @@ def decide_probe(p: ProbeResult, basis: Basis = Basis.EXPECTED) -> ProbeResult:
 def decide(run: RunResult, basis: Basis = Basis.EXPECTED) -> RunResult:
     """The run against the note's goal (every row's goal_met, the run's goal), then every
     row's verdict on the basis given; the run records its basis."""
-    goals.judge_run(run)
+    goals.judge_run(run, void={p.probe for p in run.probes if config_error(p)})
     run.basis = basis
     for p in run.probes:
         decide_probe(p, basis)

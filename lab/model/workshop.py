@@ -1,14 +1,16 @@
-"""The order a workshop meets the variants in (docs/workshop.md, "The exercises, in order"):
-the projector steps through them in it, the pages list them in it. A variant the guide does
-not name comes after them, by id."""
+"""The order a workshop meets the variants in (docs/workshop.md, "The exercises, in order"),
+as data: lab/model/workshop.yaml. `make list`, the report, the sheets, the projector and every
+other list of variants follow it; a variant the file does not name comes after them, by id."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from pathlib import Path
 
-ORDER = ("baseline", "hostsdeny-postfix", "hostsallow-sendmail", "method1", "method1-addendum",
-         "method1-misconfigured", "method2", "method2-drac-disabled", "method2-fixed", "sendmail-procmail",
-         "sendmail-procmail-logged", "modern")
+import yaml
+
+WORKSHOP = Path(__file__).with_name("workshop.yaml")
+ORDER: tuple[str, ...] = tuple((yaml.safe_load(WORKSHOP.read_text()) or {}).get("order") or ())
 
 
 def ordered(ids: Iterable[str]) -> list[str]:

@@ -126,10 +126,13 @@ def engine_seconds_per_exec(container: Container, background: float, execs: int 
     return max(0.0, spent / execs)
 
 
-def _interval(container: Container) -> float:
-    """Seconds between two of Docker's own checks of the container (30 s is Docker's default)."""
-    nanos = ((container.attrs.get("Config") or {}).get("Healthcheck") or {}).get("Interval") or 30e9
-    return nanos / 1e9
+def _checks_per_second(container: Container) -> float:
+    """How often Docker itself checks the container's health (0: never - compose.yaml switches
+    Docker's checks off; else 1 / its interval, 30 s being Docker's default)."""
+    check = (container.attrs.get("Config") or {}).get("Healthcheck") or {}
+    if (check.get("Test") or ["NONE"])[0] == "NONE":
+        return 0.0
+    return 1e9 / (check.get("Interval") or 30e9)
 
 
 def check_cost(containers: list[Container], shims: list[str], rounds: int = 3) -> float:
@@ -168,7 +171,7 @@ def idle_cpu(projects: str | list[str], seconds: float = 60.0) -> dict[str, Any]
     in_window = docker_checks_between(containers, wall0, wall1)
     per_exec = engine_seconds_per_exec(containers[0], background) if local else None
     per_check = check_cost(sample, shim_pids([c.id for c in sample]) if local else []) + (per_exec or 0.0)
-    checks_per_second = sum(1 / _interval(c) for c in containers)
+    checks_per_second = sum(_checks_per_second(c) for c in containers)
     amortized = 100 * per_check * checks_per_second
     measured = sum(per.values()) + shims_pct
     total = max(0.0, measured - 100 * in_window * per_check / window) + amortized

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from functools import lru_cache
 
+import docker
 from docker.models.containers import Container
 
 from lab.runtime import agent, compose
@@ -53,6 +54,8 @@ class HostState:
     state: ContainerState
     health: Health
     said: str = ""  # the health check's last line when it failed
+    exit_code: int | None = None  # a container that stopped: its main process's exit status
+    stopped_at: datetime | None = None  # ... and when (UTC)
 
 
 @dataclass(frozen=True)
@@ -92,11 +95,30 @@ def compose_for(settings: Settings, topo: topology.Topology) -> compose.Compose:
     return compose.Compose(settings, list(_compose_command()), extra)
 
 
-def check_now(container: Container) -> tuple[bool, str]:
-    """Run the container's own health check (its image's HEALTHCHECK) now: Docker runs it
-    only every so often, and an idle lab should not pay for frequent checks; the lab asks
-    when it needs to know. (passed, last line of its output)."""
+def health_test(container: Container) -> list[str]:
+    """The container's health check command: its own (Config.Healthcheck), or, where
+    compose.yaml tells Docker not to run one (Test NONE), its image's HEALTHCHECK."""
     test = (container.attrs.get("Config", {}).get("Healthcheck") or {}).get("Test") or ["NONE"]
+    if test[0] == "NONE" and container.attrs.get("Image"):
+        try:
+            test = list(_image_test(engine.host(), container.attrs["Image"])) or test
+        except (LabError, docker.errors.DockerException):  # the image went meanwhile: nothing to run
+            pass
+    return list(test)
+
+
+@lru_cache(maxsize=64)
+def _image_test(engine_host: str, image_id: str) -> tuple[str, ...]:
+    """An image's HEALTHCHECK command, asked once per image (engine_host: the cache's key)."""
+    image = engine.client().images.get(image_id)
+    return tuple((image.attrs.get("Config", {}).get("Healthcheck") or {}).get("Test") or ())
+
+
+def check_now(container: Container) -> tuple[bool, str]:
+    """Run the container's health check (its image's HEALTHCHECK) now: Docker never runs it
+    (compose.yaml: an idle lab should not pay for checks, see there); the lab asks when it
+    needs to know. (passed, last line of its output)."""
+    test = health_test(container)
     if test[0] == "NONE":
         return True, ""
     command = test[1:] if test[0] == "CMD" else test[1]
@@ -110,12 +132,19 @@ def check_now(container: Container) -> tuple[bool, str]:
     return code == 0, lines[-1] if lines else ""
 
 
-def _age(container: Container) -> float:
-    started = container.attrs.get("State", {}).get("StartedAt", "")[:26].rstrip("Z")
+def _when(container: Container, key: str) -> datetime | None:
+    """A time Docker keeps in the container's State (StartedAt, FinishedAt), in UTC."""
+    stamp = container.attrs.get("State", {}).get(key, "")[:26].rstrip("Z")
     try:
-        return time.time() - datetime.fromisoformat(started).replace(tzinfo=timezone.utc).timestamp()
+        when = datetime.fromisoformat(stamp).replace(tzinfo=timezone.utc)
     except ValueError:
-        return 0.0
+        return None
+    return when if when.year > 1 else None  # "0001-01-01T00:00:00Z": never
+
+
+def _age(container: Container) -> float:
+    started = _when(container, "StartedAt")
+    return time.time() - started.timestamp() if started else 0.0
 
 
 def _state(container: Container, grace: float = GRACE) -> HostState | None:
@@ -129,7 +158,9 @@ def _state(container: Container, grace: float = GRACE) -> HostState | None:
         if not engine.refreshed(container):  # a failed check: is it still there, and how?
             return None
     if container.status != ContainerState.RUNNING:
-        return HostState(host, container.name, ContainerState(container.status), Health.NONE)
+        return HostState(host, container.name, ContainerState(container.status), Health.NONE,
+                         exit_code=container.attrs.get("State", {}).get("ExitCode"),
+                         stopped_at=_when(container, "FinishedAt"))
     return HostState(host, container.name, ContainerState.RUNNING,
                      Health.STARTING if _age(container) < grace else Health.UNHEALTHY, said)
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from rich import box
 from rich.cells import cell_len
 from rich.console import Console, Group
 from rich.table import Table
@@ -102,6 +103,18 @@ def squeeze(columns: list[Column], width: int, order: list[int]) -> list[int]:
             break
         chosen[i] = max(columns[i].words(), chosen[i] - excess)
     return chosen
+
+
+def table(columns: list[Column], widths: list[int] | None = None) -> Table:
+    """The columns as a table with a rule under the headers, at these widths (None: as rich
+    likes), each cell wrapped at spaces within its column."""
+    t = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False, padding=(0, 1, 0, 0), header_style="bold")
+    for n, c in enumerate(columns):
+        t.add_column(c.header, no_wrap=not c.wrap, overflow="fold", min_width=c.words(),
+                     width=widths[n] if widths else None)
+    for r in range(len(columns[0].cells)):
+        t.add_row(*(c.cells[r] for c in columns))
+    return t
 
 
 def _padded(cells: list[Text], widths: list[int]) -> Text:

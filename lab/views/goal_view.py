@@ -9,13 +9,15 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from rich.console import Group
-from rich.table import Table
 from rich.text import Text
 
 from lab.model import goal as goals
+from lab.model import scenario
 from lab.model.outcomes import Outcome
 from lab.model.results import RunResult
+from lab.model.verdict import Kind
 from lab.views import lang
+from lab.views.words import Prose
 
 BROKEN, OUTSIDE = "✗", "·"  # marks of a note's first line
 
@@ -42,6 +44,33 @@ def verdict(run: RunResult, language: str | None = None, short: bool = False) ->
     return f"BROKEN by {broken}" if short else f"goal BROKEN by {broken}"
 
 
+def config_error_lines(run: RunResult, language: str | None = None) -> list[tuple[int, Text]]:
+    """The server's own configuration errors, named before anything else: the rows it answered
+    with one (they meet no goal), its reply and what its log says about the configuration."""
+    language = language or lang.current()
+    bad = [p for p in run.probes if p.verdict == Kind.CONFIG_ERROR]
+    if not bad:
+        return []
+    probes = ", ".join(p.probe for p in bad)
+    if language == "ja":
+        head = (f"✗ 設定の誤り: {run.server} は {len(bad)}/{len(run.probes)} 件のプローブ（{probes}）に "
+                f"{bad[0].code} {bad[0].reply} と答えた。これらの行は設定の意図を何も示さず、目標を満たしたとは数えない。"
+                "設定を直してから試すこと。")
+    else:
+        head = (f"✗ configuration error: {run.server} answered {bad[0].code} {bad[0].reply} to "
+                f"{len(bad)} of {len(run.probes)} probes ({probes}); these rows tell nothing about what the "
+                "configuration means and none counts as meeting the goal: fix it, then try again.")
+    return [(0, Text(head, style="bold red"))] + [(4, Text(line, style="red")) for line in errors_said(run)]
+
+
+def errors_said(run: RunResult) -> list[str]:
+    """What the server's log says beside its configuration-error replies (e.g. Postfix's
+    `warning: unknown smtpd restriction: "permit_sasl_authenticatd"`), each once."""
+    said = [line.split("]: ", 1)[-1] for p in run.probes if p.verdict == Kind.CONFIG_ERROR
+            for line in p.evidence if "warning:" in line]
+    return list(dict.fromkeys(said))
+
+
 def lines(run: RunResult, language: str | None = None) -> list[tuple[int, Text]]:
     """(indent, text) for each note: the verdict, the probes breaking the goal, the findings
     outside it, the legend."""
@@ -50,9 +79,10 @@ def lines(run: RunResult, language: str | None = None) -> list[tuple[int, Text]]
         return []
     g = goals.note()
     out = [(0, Text(verdict(run, language), style="bold green" if run.goal.met else "bold red"))]
+    out += config_error_lines(run, language)
     for p in run.probes:
         clause = g.clause(p.probe)
-        if p.goal_met is False and clause is not None and clause.meets is not None:
+        if p.goal_met is False and clause is not None and clause.meets is not None and p.verdict != Kind.CONFIG_ERROR:
             why = clause.why_ja if language == "ja" else clause.why
             if language == "ja":
                 said = f"{p.probe}: {p.actual}。目標が求めるのは {wanted(clause.meets, language)}（{why}）"
@@ -71,21 +101,16 @@ def lines(run: RunResult, language: str | None = None) -> list[tuple[int, Text]]
 
 def view(run: RunResult, language: str | None = None) -> Group:
     """The notes for a terminal, a note's wrapped lines under its text, past its mark."""
-    def hanging(text: Text) -> Text | Table:
-        if text.plain[:2] not in (f"{BROKEN} ", f"{OUTSIDE} "):
-            return text
-        grid = Table.grid()
-        grid.add_column(no_wrap=True)
-        grid.add_column()
-        grid.add_row(text[:2], text[2:])
-        return grid
-    return Group(*(hanging(text) for _, text in lines(run, language)))
+    return Group(*(Prose(Text(" " * indent) + text, hang=indent or (2 if text.plain[:2] in (f"{BROKEN} ", f"{OUTSIDE} ") else 0))
+                   for indent, text in lines(run, language)))
 
 
 def overall(runs: list[RunResult], language: str | None = None) -> str:
     """One line over several variants: which meet the goal, which break it and by what."""
     language = language or lang.current()
-    judged = [(r.variant, r.goal) for r in sorted(runs, key=lambda r: r.variant) if r.goal is not None]  # streams end in any order
+    order = {v: n for n, v in enumerate(scenario.ids())}  # streams end in any order: the workshop's
+    judged = sorted(((r.variant, r.goal) for r in runs if r.goal is not None),
+                    key=lambda vg: (order.get(vg[0], len(order)), vg[0]))
     met = [variant for variant, goal in judged if goal.met]
     broken = [f"{variant} ({', '.join(goal.broken)})" for variant, goal in judged if not goal.met]
     if language == "ja":

@@ -58,6 +58,13 @@ def steps(count: int, lang: str | None = None) -> str:
     return f"{count} ステップ" if (lang or current()) == "ja" else f"{count} step{'' if count == 1 else 's'}"
 
 
+# make logs-<host>: the line above the log
+EN |= {"logs:shown": "{host}: {files}, the lines a person reads (verbose ones hidden; every line: {raw}).",
+       "logs:raw": "{host}: {files}, every line.", "logs:stop": "Ctrl-C stops."}
+JA |= {"logs:shown": "{host}: {files} の、読む人向けの行だけ（詳しすぎる行は隠す。全行は {raw}）。",
+       "logs:raw": "{host}: {files} の全行。", "logs:stop": "Ctrl-C で終了。"}
+
+
 def current(env: Mapping[str, str] | None = None) -> str:
     """"ja" when LAB_LANG starts with ja, else "en"."""
     value = (os.environ if env is None else env).get("LAB_LANG", "")

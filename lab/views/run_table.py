@@ -6,16 +6,14 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from rich import box
 from rich.console import Console, ConsoleOptions, Group, RenderResult
-from rich.padding import Padding
-from rich.table import Table
 from rich.text import Text
 
 from lab.model.audit import Audit
 from lab.model.outcomes import Outcome
 from lab.model.results import ProbeResult, RunResult
 from lab.views import audit_view, fit, goal_view, lang
+from lab.views.words import Prose
 
 COLUMNS = ("probe", "from", "expected", "actual", "code", "stage", "decided by", "client seen as", "fate",
            "maillog says")
@@ -124,16 +122,6 @@ def _columns(run: RunResult, names: Sequence[str], full_path: bool = False) -> l
             for name in names]
 
 
-def _table(columns: list[fit.Column], widths: list[int] | None = None) -> Table:
-    t = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False, padding=(0, 1, 0, 0), header_style="bold")
-    for n, c in enumerate(columns):
-        t.add_column(c.header, no_wrap=not c.wrap, overflow="fold", min_width=c.words(),
-                     width=widths[n] if widths else None)
-    for r in range(len(columns[0].cells)):
-        t.add_row(*(c.cells[r] for c in columns))
-    return t
-
-
 class RunTable:
     """A run's table for the terminal. It chooses its layout when rich renders it, from the
     width it is given: one line per probe with as many columns as fit; else the compact columns
@@ -159,7 +147,7 @@ class RunTable:
             narrow_first = ("reproduce", "maillog says", "decided by", "from → to", "reply")
             squeezed = fit.squeeze(columns, width, [names.index(n) for n in narrow_first if n in names])
             if fit.total(squeezed) <= width:
-                yield _table(columns, squeezed)
+                yield fit.table(columns, squeezed)
             else:  # too narrow for every column side by side: each probe as a short record
                 by_name = dict(zip(names, columns))
                 heads = tuple(n for n in ("probe", "expected", "actual", "goal", "reply") if n in names)
@@ -173,11 +161,11 @@ class RunTable:
                 more = _columns(run, [name])[0]
                 if fit.total(widths + [more.full()]) <= width:
                     columns, widths = columns + [more], widths + [more.full()]
-            yield _table(columns, widths)
+            yield fit.table(columns, widths)
             return
         rows = len(run.probes)
         if widths and fit.row_lines(console, columns, widths) <= rows + rows // 3:
-            yield _table(columns, widths)  # a few rows take a second line
+            yield fit.table(columns, widths)  # a few rows take a second line
             return
         by_name = dict(zip(compact, columns))
         # two lines a probe: the outcome columns on the first, the rest below (the reply moves
@@ -191,7 +179,7 @@ class RunTable:
         if most < 1 << 16:
             yield fit.band(console, first, second, width)
         else:  # narrower than any layout: rich wraps what it must
-            yield _table(columns)
+            yield fit.table(columns)
 
 
 def table(run: RunResult, wide: bool = False) -> RunTable:
@@ -199,10 +187,20 @@ def table(run: RunResult, wide: bool = False) -> RunTable:
 
 
 def summary(run: RunResult) -> str:
+    return summary_text(run).plain
+
+
+def summary_text(run: RunResult, saved: str = "") -> Text:
+    """The line under a run's table: its probes, time and verdict (green when every outcome is
+    as expected), then the goal's verdict in its own colour (the other question: a run as
+    expected may still break the goal), then where it was saved."""
     bad = [p.probe for p in run.probes if not p.ok]
     verdict = "all as expected" if not bad else f"{len(bad)} MISMATCH: {', '.join(bad)}"
-    goal = f"; {goal_view.verdict(run, 'en')}" if run.goal is not None else ""  # the other question
-    return f"{run.variant}: {len(run.probes)} probes in {run.seconds} s, {verdict}{goal}"
+    out = Text(f"{run.variant}: {len(run.probes)} probes in {run.seconds} s, {verdict}",
+               style="green" if run.ok else "bold red")
+    if run.goal is not None:
+        out += Text("; ") + Text(goal_view.verdict(run, "en"), style="green" if run.goal.met else "bold red")
+    return out + Text(f" -> {saved}" if saved else "")
 
 
 def duration(seconds: float) -> str:
@@ -256,16 +254,8 @@ def notes(run: RunResult) -> list[tuple[int, Text]]:
 
 def notes_view(run: RunResult) -> Group:
     """The notes for a terminal, each line indented also where it wraps (a note's first line
-    under its own text, past the mark)."""
-    def hanging(indent: int, text: Text) -> Padding | Table:
-        if indent or len(text.plain) < 2:
-            return Padding(text, (0, 0, 0, indent), expand=False)
-        grid = Table.grid()
-        grid.add_column(no_wrap=True)
-        grid.add_column()
-        grid.add_row(text[:2], text[2:])
-        return grid
-    return Group(*(hanging(indent, text) for indent, text in notes(run)))
+    under its own text, past the mark), wrapped at spaces, a command whole."""
+    return Group(*(Prose(Text(" " * indent) + text, hang=indent or 2) for indent, text in notes(run)))
 
 
 def hint(run: RunResult) -> str:

@@ -6,20 +6,21 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from rich.console import Console, Group
-from rich.table import Table
+from rich.console import Console, Group, RenderableType
 from rich.text import Text
 
 from lab.model import goal as goals
 from lab.model.results import RunResult
 from lab.model.scenario import Probe, Scenario
 from lab.model.sheet import MEANING, PREDICTABLE
+from lab.model.verdict import Kind
 from lab.model.topology import Topology
 from lab.teach.diff import VariantDiff
 from lab.teach.grade import Grade, reply
 from lab.views import fit, goal_view, lang
 from lab.views.goal_view import wanted
-from lab.views.run_table import _table, cells
+from lab.views.run_table import cells
+from lab.views.words import Prose, columns
 
 JA = {
     "quiz": "クイズ: 設定を読んで、各プローブの結果を予想する（答えはここにはない）",
@@ -34,6 +35,9 @@ JA = {
 }
 
 
+JUDGED = {"en": "judged against the note's goal", "ja": "メモの目標に照らして判定"}
+
+
 def _t(key: str, language: str, english: str) -> str:
     return JA.get(key, english) if language == "ja" else english
 
@@ -43,34 +47,38 @@ def route(p: Probe, server: str) -> str:
     return f"{p.client} → {p.via + ' → ' if p.via else ''}{server}"
 
 
-def quiz(s: Scenario, topo: Topology, commands: dict[str, str], language: str = "en") -> str:
+def quiz(s: Scenario, topo: Topology, commands: dict[str, str], language: str = "en",
+         addresses: bool = True) -> Group:
     """The variant without its answers: the configuration, the hosts it names, every probe
     with its way and what it does, the outcomes to choose from. No expectations, no lesson -
-    and no title (some titles give the answer away)."""
+    and no title (some titles give the answer away). `addresses`: the lab's addresses are
+    known (else the hosts go without, and the configuration keeps its {{relay}})."""
     g = goals.note()
     heading = _t("quiz", language, "quiz: read the configuration, predict every probe (no answers here)")
-    out = [f"{s.id} ({s.server}) - {heading}", "",
-           f"{_t('the goal', language, 'the goal of the note')}: {g.text('statement', language)}", ""]
+    out: list[RenderableType] = [Prose(f"{s.id} ({s.server}) - {heading}", markup=False), Text(""),
+                                 Prose(f"{_t('the goal', language, 'the goal of the note')}: "
+                                       f"{g.text('statement', language)}", markup=False), Text("")]
+    if not addresses:
+        out += [Prose(commands["unresolved"], style="yellow", markup=False), Text("")]
     for label, text in ((_t("from the note", language, "main.cf, from the note"), s.postconf),
                         (_t("lab's own", language, "main.cf, the lab's own lines"), s.postconf_lab),
                         ("master.cf", s.master_cf)):
         if text:
-            out += [f"--- {label}", text.rstrip(), ""]
+            out += [Text(f"--- {label}"), Prose(text.rstrip(), hang=8, markup=False), Text("")]
     for path, text in s.files.items():
-        out += [f"--- {path}", text.rstrip() or _t("empty", language, "(empty)"), ""]
-    out.append(f"--- {_t('hosts', language, 'the hosts of the lab')}")
+        out += [Text(f"--- {path}"), Prose(text.rstrip() or _t("empty", language, "(empty)"), hang=8, markup=False),
+                Text("")]
+    out.append(Text(f"--- {_t('hosts', language, 'the hosts of the lab')}"))
     # the hosts a probe of this variant meets: its clients, the server, the relay, the sink
     meets = {s.server, topo.relay.name, topo.sink.host} | {p.client for p in s.probes}
-    for host in topo.hosts.values():
-        if host.name in meets:
-            out.append(f"  {host.name:9} {host.fqdn:24} {' '.join(host.addresses.values()):30} {host.role}")
-    out += ["", f"--- {_t('probes', language, 'probes: predict the outcome of each')}"]
-    width = max(len(p.id) for p in s.probes)
-    out += [f"  {p.id:{width}}  {route(p, s.server):28} {p.what}" for p in s.probes]
-    out += ["", f"{_t('outcomes', language, 'outcomes')}:"]
-    out += [f"  {w:12} {MEANING[language][w]}" for w in PREDICTABLE]
-    out += ["", f"{_t('write', language, 'write your predictions')}: {commands['predict']}"]
-    return "\n".join(out) + "\n"
+    out.append(columns([(h.name, h.fqdn, *((" ".join(h.addresses.values()),) if addresses else ()), h.role)
+                        for h in topo.hosts.values() if h.name in meets], indent=2))
+    out += [Text(""), Text(f"--- {_t('probes', language, 'probes: predict the outcome of each')}")]
+    out.append(columns([(p.id, route(p, s.server), p.what) for p in s.probes], indent=2))
+    out += [Text(""), Text(f"{_t('outcomes', language, 'outcomes')}:")]
+    out.append(columns([(str(w), MEANING[language][w]) for w in PREDICTABLE], indent=2))
+    out += [Text(""), Prose(f"{_t('write', language, 'write your predictions')}: {commands['predict']}", markup=False)]
+    return Group(*out)
 
 
 def grade(g: Grade, root: Path, language: str = "en") -> list[Text]:
@@ -128,9 +136,11 @@ def diff(d: VariantDiff, sources: list[str], language: str = "en") -> list[Text]
     return out
 
 
-def tried(run: RunResult, console: Console, language: str = "en") -> Group:
-    """One's own configuration: each probe's way, outcome, goal verdict, reply and deciding
-    rule (fitted to the width, at most two lines a probe), then the verdict and why."""
+def tried(run: RunResult, console: Console, language: str = "en", source: str = "") -> Group:
+    """One's own configuration: a heading naming the file; the server's configuration errors
+    first, when it answered with one; each probe's way, outcome, goal verdict, reply and
+    deciding rule (fitted to the width, at most two lines a probe), then the verdict and why,
+    and the server's own complaints. (No legend: there is no expected column.)"""
     names = ("probe", "from → to", "actual", "goal", "reply", "decided by")
     rows = [cells(p, run.server, judged=True) for p in run.probes]
     for p, row in zip(run.probes, rows):  # judged against the goal (the run's basis): the verdict says
@@ -140,36 +150,48 @@ def tried(run: RunResult, console: Console, language: str = "en") -> Group:
                for n in names]
     widths = fit.widths(console, columns, console.width)
     g = goals.note()
-    out: list[Table | Text] = [_table(columns, widths)]
+    out: list[RenderableType] = [Prose(Text(f"{run.variant} ({run.server}): ", style="bold")
+                                       + Text(f"{source or run.title.split(':', 1)[0]}, " + JUDGED[language]))]
+    out += config_errors(run, language)
+    if widths is None:  # too narrow for a row's cells side by side: the way and the rule below
+        by_name = dict(zip(names, columns))
+        out.append(fit.band(console, [by_name[n] for n in ("probe", "actual", "goal", "reply")],
+                            [by_name[n] for n in ("from → to", "decided by")], console.width))
+    else:
+        out.append(fit.table(columns, widths))
     met = run.goal is not None and run.goal.met  # a run tried is always judged (verdict.decide)
-    out.append(Text(f"{_t('your configuration', language, 'your configuration')}: "
-                    f"{lang.t('goal met', language) if met else lang.t('goal', language) + ' ' + goal_view.verdict(run, language, short=True)}",
-                    style="bold green" if met else "bold red"))
+    out.append(Prose(Text(f"{_t('your configuration', language, 'your configuration')}: "
+                          f"{lang.t('goal met', language) if met else lang.t('goal', language) + ' ' + goal_view.verdict(run, language, short=True)}",
+                          style="bold green" if met else "bold red")))
     for p in run.probes:
         clause = g.clause(p.probe)
-        if clause is None:
+        if clause is None or p.verdict == Kind.CONFIG_ERROR:  # said above, first
             continue
         if p.goal_met is False and clause.meets is not None:
-            out.append(Text(f"✗ {p.probe}: {p.actual} ({lang.t('decided by', language)} {p.rule or '-'}) - "
-                            f"{lang.t('the goal wants', language)} {wanted(clause.meets, language)}: "
-                            f"{clause.why_ja if language == 'ja' else clause.why}", style="red"))
-            out.append(Text(f"    {_t('reply', language, 'reply')}: {reply(p)}"))
+            out.append(Prose(Text(f"✗ {p.probe}: {p.actual} ({lang.t('decided by', language)} {p.rule or '-'}) - "
+                                  f"{lang.t('the goal wants', language)} {wanted(clause.meets, language)}: "
+                                  f"{clause.why_ja if language == 'ja' else clause.why}", style="red"), hang=2))
+            out.append(Prose(Text(f"    {_t('reply', language, 'reply')}: {reply(p)}")))
         elif p.goal_met is None:
             found = clause.finding(p.actual, language)
-            out.append(Text(f"· {lang.t('outside the goal', language)}: {p.probe} {p.actual}"
-                            + (f" - {found}" if found else ""), style="dim" if not found else ""))
-    said = complaints(run)
-    if said:  # the server's own words on a mistake (e.g. an unknown restriction: it answers 451)
+            out.append(Prose(Text(f"· {lang.t('outside the goal', language)}: {p.probe} {p.actual}"
+                                  + (f" - {found}" if found else ""), style="dim" if not found else ""), hang=2))
+    said = [line for line in complaints(run) if line not in goal_view.errors_said(run)]
+    if said:  # the server's own words on a mistake it still served
         out.append(Text(f"{_t('server says', language, run.server + ' says')}:", style="bold yellow"))
-        out += [Text(f"    {line}", style="yellow") for line in said]
-    out.append(Text(lang.t("legend", language), style="dim"))
+        out += [Prose(Text(f"    {line}", style="yellow")) for line in said]
     return Group(*out)
+
+
+def config_errors(run: RunResult, language: str = "en") -> list[RenderableType]:
+    """The server's own configuration errors, as goal_view says them, to come first."""
+    return [Prose(Text(" " * indent) + text, hang=indent or 2) for indent, text in goal_view.config_error_lines(run, language)]
 
 
 def complaints(run: RunResult) -> list[str]:
     """The warnings the server gave about the configuration: at apply (postfix check) and in
     the log evidence of the probes that break the goal, each once, without the syslog prefix."""
     found = list(run.config.get("server_warnings") or [])
-    for p in (p for p in run.probes if p.goal_met is False):
+    for p in (p for p in run.probes if p.goal_met is False and p.verdict != Kind.CONFIG_ERROR):
         found += [line.split("]: ", 1)[-1] for line in p.evidence if "warning:" in line]
     return list(dict.fromkeys(found))

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from lab.model.results import ProbeResult, RunResult
 from lab.model.trace import TraceStep
+from lab.views.words import wrap
 
 def groups(steps: list[TraceStep]) -> list[tuple[str, list[TraceStep]]]:
     """Consecutive steps of one list together, in evaluation order (a list may come back:
@@ -24,15 +25,19 @@ def groups(steps: list[TraceStep]) -> list[tuple[str, list[TraceStep]]]:
     return out
 
 
-def trace_lines(probe: ProbeResult, indent: str = "  ") -> list[str]:
+def trace_lines(probe: ProbeResult, indent: str = "  ", width: int | None = None) -> list[str]:
+    """The trace, a line a step; `width`: a step's detail wrapped at spaces under itself."""
     out = []
-    width = max((len(s.restriction) for s in probe.trace), default=0)
+    size = max((len(s.restriction) for s in probe.trace), default=0)
     for name, steps in groups(probe.trace):
         out.append(f"{indent}{name}")
         for s in steps:
-            out.append(f"{indent * 2}{s.restriction:<{width}}  {s.result!s:<11}  {s.detail}".rstrip())
-    if probe.trace_note:
-        out.append(f"{indent}({probe.trace_note})")
+            line = f"{indent * 2}{s.restriction:<{size}}  {s.result!s:<11}  {s.detail}".rstrip()
+            hang = len(indent) * 2 + size + 2 + 11 + 2
+            out += [piece.plain for piece in wrap(line, width, hang if hang < width // 2 else len(indent) * 3)] if width else [line]
+    note = probe.trace_note
+    if note:
+        out.append(f"{indent}({note})")
     return out
 
 
@@ -42,10 +47,10 @@ def headline(probe: ProbeResult, server: str) -> str:
             f" {probe.code or ''} at {probe.stage}; decided by {probe.rule or '-'}")
 
 
-def run_traces(run: RunResult, only: str | None = None) -> str:
+def run_traces(run: RunResult, only: str | None = None, width: int | None = None) -> str:
     """Every probe's trace of a run (or one probe's), each under its outcome."""
     out = [f"{run.variant} ({run.server}), run {run.started}"]
     for p in run.probes:
         if only is None or p.probe == only:
-            out += ["", headline(p, run.server), *trace_lines(p)]
+            out += ["", headline(p, run.server), *trace_lines(p, width=width)]
     return "\n".join(out)

@@ -138,3 +138,15 @@ def test_quiz_and_the_report_with_its_sheets_in_both_languages(verified, lab_set
         sheets = (results.results_dir(lab_settings) / f"sheets{suffix}.html").read_text()
         assert f'<html lang="{lang}">' in page and heading in page and 'class="goal-broken"' in page
         assert f'<html lang="{lang}">' in sheets and 'class="blank"' in sheets
+
+
+def test_a_misspelt_restriction_is_an_error_of_the_configuration(running_lab, tmp_path):
+    typo = tmp_path / "typo.cf"
+    typo.write_text("mynetworks = 127.0.0.0/8, {{relay}}\nsmtpd_relay_restrictions =\n"
+                    "smtpd_recipient_restrictions = permit_mynetworks,\n    permit_sasl_authenticatd,\n    reject\n")
+    out = make(f"make try FILE={typo}")
+    assert out.returncode != 0, out.stdout[-2000:]
+    lines = out.stdout.splitlines()
+    assert lines[0] == f"try-typo (postfix): {typo}, judged against the note's goal"
+    assert lines[1].startswith("✗ configuration error: postfix answered 451 4.3.5 Server configuration error")
+    assert "your configuration: goal BROKEN by" in out.stdout and "expected =" not in out.stdout

@@ -3,6 +3,7 @@ grading against real recorded runs (tests/unit/recorded/teach/), the variant dif
 configuration as an ad-hoc variant, the quiz that gives nothing away."""
 
 import dataclasses
+import io
 import json
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -15,7 +16,7 @@ from lab.errors import LabError
 from lab.model import scenario, settings, sheet, topology
 from lab.model import verdict
 from lab.model.outcomes import Outcome
-from lab.model.verdict import Basis
+from lab.model.verdict import Basis, Kind
 from lab.servers.sendmail import SendmailServer
 from lab.model.results import RunResult
 from lab.teach import diff, grade, lessons, runs, tryout
@@ -110,6 +111,9 @@ def test_a_wrong_cell_of_the_via_relay_bounce_quotes_the_next_hop():
     (("via-relay: delivered", "via-relay: lost"), 20, "via-relay: unknown outcome 'lost'"),
     (("via-relay: delivered", "via-relay: [delivered, rejected]"), 20, "via-relay: one outcome word"),
     (("relay-from-trusted: relayed", "relay-from-trusted: relayed\nauth-lan: relayed"), 29, "auth-lan predicted twice"),
+    (("auth-lan: relayed", "auth-lan:relayed"), 14, "put a space after the colon ('auth-lan: relayed')"),
+    (("via-relay: delivered", "via-relay:delivered"), 20, "put a space after the colon ('via-relay: delivered')"),
+    (("via-relay: delivered", "via-relay delivered"), 20, "put a colon after the probe ('via-relay: delivered')"),
 ])
 def test_a_mistake_in_a_sheet_is_one_line_naming_the_sheets_line(tmp_path, edit, line, message):
     path = filled(tmp_path)
@@ -220,17 +224,67 @@ def test_ones_own_run_is_right_where_it_meets_the_goal():
     run = verdict.decide(dataclasses.replace(recorded("method1-addendum"), probes=[
         dataclasses.replace(p, ok=False, expected=None) for p in recorded("method1-addendum").probes]), Basis.GOAL)
     assert [p.probe for p in run.probes if not p.ok] == ["direct-inbound"] and run.goal.broken == ["direct-inbound"]
-    lines = [t.plain if hasattr(t, "plain") else "" for t in teach_view.tried(run, Console(width=120)).renderables]
+    lines = tried_lines(run, 120)
     assert any(line.startswith("your configuration: goal BROKEN by direct-inbound") for line in lines)
     assert any(line.startswith("✗ direct-inbound: delivered (decided by permit_auth_destination)") for line in lines)
 
 
+def tried_lines(run, width: int, source: str = "mine.cf") -> list[str]:
+    console = Console(width=width, record=True, file=io.StringIO())
+    console.print(teach_view.tried(run, console, source=source))
+    return [line.rstrip() for line in console.export_text().splitlines()]
+
+
+def test_a_restriction_postfix_does_not_know_is_an_error_of_the_configuration_named_first():
+    """typo.cf misspells permit_sasl_authenticated in the middle of its list: Postfix answers
+    451 4.3.5 to every session that reaches it. No such row meets the goal, and the try says
+    so before its table, naming the file; there is no expected column, so no legend of one."""
+    run = verdict.decide(RunResult.from_dict(json.loads((RECORDED.with_name("tries") / "try-typo.json").read_text())), Basis.GOAL)
+    bad = [p for p in run.probes if p.verdict == Kind.CONFIG_ERROR]
+    assert [p.probe for p in bad] == ["auth-lan", "auth-internet", "direct-inbound", "relay-unauth-internet",
+                                      "relay-unauth-lan"]
+    assert not any(p.ok or p.goal_met for p in bad) and not run.goal.met
+    for width in (80, 100):
+        lines = tried_lines(run, width, "typo.cf")
+        assert lines[0] == "try-typo (postfix): typo.cf, judged against the note's goal"
+        assert lines[1].startswith("✗ configuration error: postfix answered 451 4.3.5 Server configuration error")
+        table = next(n for n, line in enumerate(lines) if line.startswith("probe "))
+        assert any('warning: unknown smtpd restriction: "permit_sasl_authenticatd"' in line for line in lines[:table])
+        assert not any("expected =" in line for line in lines)
+
+
+def test_a_configuration_error_decides_a_row_before_anything_else():
+    for basis in Basis:
+        v = verdict.judge(Outcome.DEFERRED, Outcome.DEFERRED, [], True, basis, "451 4.3.5 Server configuration error")
+        assert v.kind == Kind.CONFIG_ERROR and not v.ok and v.kind.wrong_outcome
+    assert verdict.judge(Outcome.DEFERRED, Outcome.DEFERRED, []).ok
+
+
+def quiz_text(s, width: int = 200, **kwargs) -> str:
+    console = Console(width=width, record=True, file=io.StringIO())
+    console.print(teach_view.quiz(s, TOPO, {"predict": "make predict-method1-addendum", "unresolved": "not up"}, **kwargs))
+    return "\n".join(line.rstrip() for line in console.export_text().splitlines())
+
+
 def test_the_quiz_shows_the_configuration_and_probes_but_no_answer():
     s = scenario.find("method1-addendum", TOPO).rendered(TOPO)
-    text = teach_view.quiz(s, TOPO, {"predict": "make predict-method1-addendum"})
+    text = quiz_text(s)
     assert "permit_auth_destination" in text and "direct-inbound" in text and "outside → relay → postfix" in text
     assert s.title not in text and s.lesson.splitlines()[0] not in text  # the title can give it away
     for p in s.probes:  # no expected outcome beside any probe
         row = next(line for line in text.splitlines() if line.split()[:1] == [p.id])
         assert not set(row.split()) & set(sheet.PREDICTABLE), row
     assert text.rstrip().endswith("make predict-method1-addendum")
+
+
+def test_the_quiz_of_a_lab_not_up_keeps_the_placeholder_and_shows_no_address():
+    s = scenario.find("method1", TOPO)
+    text = quiz_text(s, addresses=False)
+    assert "mynetworks = 127.0.0.0/8,{{relay}}" in text and "not up" in text
+    assert not [a for h in TOPO.hosts.values() for a in h.addresses.values() if a in text]
+
+
+def test_the_baseline_quiz_shows_the_lines_that_decide():
+    text = quiz_text(scenario.find("baseline", TOPO).rendered(TOPO))
+    assert "smtpd_relay_restrictions = permit_mynetworks, permit_sasl_authenticated, defer_unauth_destination" in text
+    assert "mynetworks = 127.0.0.0/8" in text

@@ -15,8 +15,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from lab.model import live, results, scenario, sheet
-from lab.model.workshop import ORDER, ordered
+from lab.model import live, results, sheet
 from lab.web import tokens
 from lab.web.site import Site
 from web_server import serve, tmp_labs
@@ -202,11 +201,3 @@ def test_a_follower_reads_whole_lines_only_and_follows_a_journal_started_afresh(
     os.replace(journal, journal.with_suffix(".1.jsonl"))
     live.append(journal, live.Event(live.EventKind.FAILED, "modern", why="no"))
     assert [(e.variant, e.why) for e in follower.new()] == [("modern", "no")]
-
-
-def test_the_workshop_order_is_the_guides():
-    guide = (Path(__file__).parents[2] / "docs" / "workshop.md").read_text()
-    table = guide.split("## The exercises, in order")[1].split("\n\n")[1]
-    named = [v for v in re.findall(r"`([a-z0-9-]+)`", table) if v in scenario.ids()]
-    assert tuple(named) == ORDER
-    assert ordered(["zzz", "modern", "baseline"]) == ["baseline", "modern", "zzz"]
