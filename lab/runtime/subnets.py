@@ -16,7 +16,6 @@ The pool: 100.64.N.0/24 (internet) with 10.77.N.0/24 (LAN), N = 1..254, then 100
 
 from __future__ import annotations
 
-import fcntl
 import ipaddress
 import os
 from collections.abc import Iterable, Iterator
@@ -27,6 +26,7 @@ import docker.errors
 import docker.types
 import yaml
 
+from lab import locks
 from lab.errors import LabError
 from lab.model import topology
 from lab.model.settings import NetsFrom, Settings
@@ -131,14 +131,8 @@ def state_dir() -> Path:
 @contextmanager
 def locked() -> Iterator[None]:
     """One allocation at a time on this machine (for this user): allocate, then create."""
-    folder = state_dir()
-    folder.mkdir(parents=True, exist_ok=True)
-    with open(folder / "subnets.lock", "a") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
+    with locks.held(state_dir() / "subnets.lock"):
+        yield
 
 
 def _internal(settings: Settings) -> dict[str, bool]:

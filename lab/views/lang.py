@@ -21,7 +21,7 @@ JA = {
     "goal met": "目標を満たす", "goal broken": "目標を破っている", "outside the goal": "目標の範囲外",
     "broken by": "目標を破っているプローブ", "the goal wants": "目標が求めるのは",
     "differs from the expected": "期待と異なる", "as expected": "期待通り", "not in the goal": "目標の範囲外",
-    "goal": "目標", "lesson": "教訓", "configuration": "設定", "topology": "構成",
+    "lesson": "教訓", "configuration": "設定", "topology": "構成",
     "all variants": "全バリアント一覧", "your prediction": "あなたの予想", "meets the goal?": "目標を満たす?",
     "prediction sheet": "予想シート", "name": "名前", "outcomes": "結果の種類",
     "transcripts": "SMTP のやりとりとログの証拠", "configuration applied": "適用した設定",

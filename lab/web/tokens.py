@@ -8,7 +8,6 @@ written by it (a lab added while the server runs): writes go through a lock and 
 
 from __future__ import annotations
 
-import fcntl
 import hmac
 import json
 import os
@@ -18,6 +17,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from lab import locks
 from lab.errors import LabError
 
 BYTES = 24  # 192 bits of randomness (the issue asks for at least 128)
@@ -65,14 +65,8 @@ def new() -> str:
 
 @contextmanager
 def _locked(root: Path) -> Iterator[None]:
-    where = folder(root)
-    where.mkdir(parents=True, exist_ok=True, mode=0o700)
-    with open(where / ".lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(lock, fcntl.LOCK_UN)
+    with locks.held(folder(root) / ".lock", folder_mode=0o700):
+        yield
 
 
 def read(root: Path) -> Tokens | None:
