@@ -71,3 +71,7 @@ def test_a_network_without_a_fixed_address_names_the_host_and_network(tmp_path):
     (tmp_path / "compose.yaml").write_text(text.replace('lan: {ipv4_address: "${LAB_LAN_NET:-10.77.0}.100"}', "lan: {}"))
     with pytest.raises(LabError, match=r"compose.yaml: services.inside.networks.lan: give its ipv4_address"):
         topology.load(replace(settings.load({}), root=tmp_path))
+
+
+def test_every_host_has_its_role_in_english_and_japanese(topo):
+    assert all(h.role and h.text("role", "ja") for h in topo.hosts.values())
