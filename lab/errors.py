@@ -6,6 +6,8 @@ import os
 import sys
 from collections.abc import Callable
 
+from lab import interrupt
+
 
 class LabError(Exception):
     """A problem the user can act on. The message is one line and says what to do."""
@@ -28,9 +30,12 @@ class ConfigRefused(LabError):
     """A server under test does not serve with the configuration just applied."""
 
 
-def exit_status(action: Callable[[], int]) -> int:
-    """Run a command's action: a LabError is one line on stderr and exit status 2, Ctrl-C 130;
-    a reader that stopped reading (`make show-method1 | head`) ends it quietly."""
+def exit_status(action: Callable[[], int], command: str = "lab") -> int:
+    """Run a command's action: a LabError is one line on stderr and exit status 2; Ctrl-C
+    stops it within moments, with one line saying what it stopped and how it leaves the lab,
+    and 130 (lab.interrupt); a reader that stopped reading (`make show-method1 | head`) ends
+    it quietly. `command`: its name as that line gives it (e.g. "verify")."""
+    interrupt.install()
     try:
         return action()
     except BrokenPipeError:
@@ -39,5 +44,5 @@ def exit_status(action: Callable[[], int]) -> int:
     except LabError as exc:
         print(f"lab: {exc}", file=sys.stderr)
         return 2
-    except KeyboardInterrupt:
-        return 130
+    except (KeyboardInterrupt, interrupt.Interrupted):
+        return interrupt.stopped(command)

@@ -18,9 +18,9 @@ from __future__ import annotations
 import json
 import os
 import time
-from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable, Collection
 
+from lab import interrupt
 from lab.errors import LabError
 from lab.model import settings
 from lab.model.class_results import (Checked, ClassDone, Detail, LabDone, LastRun, Removed, Started,
@@ -165,17 +165,45 @@ def assign(names: list[str], wheres: list[str], labs: dict[str, tuple[str | None
 
 OnEvent = Callable[[str, str, LabDone | None], None]  # (step, lab, None) as a lab starts, (step, lab, result) as it ends
 
+# what Ctrl-C's line says of a step: a lab done, a lab it stopped midway, what to do next
+STOPPED = {
+    "up": ("up", "stopped while starting", "make class-up CLASS={cls} finishes them, make class-down CLASS={cls} "
+           "removes them"),
+    "status": ("checked", "not checked", "class-status changes nothing"),
+    "verify": ("verified and saved", "stopped midway and not saved", "their server is left with the variant "
+               "applied or half applied; the next verify or apply starts from the baseline again"),
+    "down": ("removed", "stopped while being removed", "make class-down CLASS={cls} removes the rest"),
+}
+
+
+def stopped(cls: str, step: str, total: int, started: Collection[str], ended: Collection[str]) -> str:
+    """Ctrl-C's line for a step of `total` labs: how many were done, which were stopped
+    midway, how many not started, and what to do next."""
+    done, midway, then = STOPPED[step]
+    cut = sorted(set(started) - set(ended))
+    parts = [f"{len(ended)} of {total} labs {done}"]
+    if cut:
+        parts.append(f"{len(cut)} {midway} ({' '.join(cut)})")
+    if total > len(started):
+        parts.append(f"{total - len(started)} not started")
+    return f"class {cls}: {', '.join(parts)}; {then.format(cls=cls)}"
+
 
 def each(cls: str, step: str, where: dict[str, str], work: Callable[[str, str], tuple[Settings | None, Detail]],
          jobs: int, on_event: OnEvent | None = None) -> ClassDone:
     """work(name, engine) for every lab (where: name -> its engine, "" for the usual one), on
     that engine, `jobs` at a time; one lab's failure is its own row, never the others'.
-    on_event(step, name, None) as a lab starts, (step, name, result) when it ends."""
+    on_event(step, name, None) as a lab starts, (step, name, result) when it ends. Ctrl-C
+    stops every lab's work at once and says how far each got (`stopped`)."""
     from lab.runtime import engine
 
     start = time.monotonic()
+    started: list[str] = []
+    ended: list[str] = []
 
     def one(name: str) -> LabDone:
+        interrupt.check()  # a lab still queued when Ctrl-C came is not started
+        started.append(name)
         if on_event:
             on_event(step, name, None)
         began = time.monotonic()
@@ -188,11 +216,12 @@ def each(cls: str, step: str, where: dict[str, str], work: Callable[[str, str], 
         except Exception as exc:  # noqa: BLE001 - the engine failing one lab (an API error, a
             # time-out) is that lab's row, not the end of the class
             done = LabDone(name, round(time.monotonic() - began, 1), None, f"{type(exc).__name__}: {exc}")
+        ended.append(name)
         if on_event:
             on_event(step, name, done)
         return done
 
-    with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
+    with interrupt.story(lambda: stopped(cls, step, len(where), started, ended)), interrupt.pool(max(1, jobs)) as pool:
         labs = list(pool.map(one, where))
     return ClassDone(cls, step, labs, round(time.monotonic() - start, 1), jobs)
 

@@ -39,7 +39,8 @@ from lab.runtime import images
 from lab.runtime import lifecycle
 from lab.runtime import subnets
 from lab.model import scenario
-from lab import servers
+from lab import interrupt, servers
+from lab.errors import exit_status
 from lab.model import settings
 from lab.model import topology
 from lab.teach import tryout
@@ -154,6 +155,7 @@ def main(argv: list[str] | None = None) -> int:
     # the variants that wait for a drac entry to expire: the docs state their time apart
     pop_variants = {v for v in variants if any(p.pop is not None for p in scenario.find(v, topo).probes)}
     save = lambda report: write(path, report, pop_variants if args.record else None)  # noqa: E731
+    interrupt.leaves("bench", f"nothing written to {path.relative_to(s.root)}")
     only = {"trace_only": lambda: {"trace_cost": trace_cost(s, topo, variants, args.trace_rounds)},
             "matrix_only": lambda: {"matrix": matrix(s, variants)},
             "commands_only": lambda: {"commands": commands(s, args.verify_rounds)},
@@ -284,4 +286,4 @@ def write(path: Path, report: dict[str, Any], pop_variants: set[str] | None = No
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    raise SystemExit(exit_status(main, "bench"))

@@ -16,7 +16,7 @@ from typing import Any
 
 from lab.actions import classroom
 from lab.model.class_results import Checked
-from lab.errors import LabError
+from lab.errors import LabError, exit_status
 from lab.model import settings
 from lab.runtime import cost, engine
 
@@ -99,4 +99,4 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    raise SystemExit(exit_status(main, "bench-class"))

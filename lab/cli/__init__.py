@@ -22,4 +22,4 @@ def parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
-    return exit_status(lambda: args.func(args))
+    return exit_status(lambda: args.func(args), args.command)

@@ -106,7 +106,7 @@ def main(argv: list[str] | None = None) -> int:
         args.cls = classroom.class_name(args.cls_given)
         return args.func(args)
 
-    return exit_status(run)
+    return exit_status(run, f"class-{args.command}")
 
 
 if __name__ == "__main__":

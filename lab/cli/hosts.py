@@ -73,7 +73,7 @@ def cmd_shell(args: argparse.Namespace) -> int:
 def cmd_logs(args: argparse.Namespace) -> int:
     import subprocess
 
-    from lab import servers
+    from lab import interrupt, servers
     from lab.maillogs import readable
     from lab.model import topology
     from lab.views import lab_screen
@@ -92,10 +92,15 @@ def cmd_logs(args: argparse.Namespace) -> int:
     proc = subprocess.Popen(["docker", "exec", "-i", c.name, "sh", "-c", tail], stdin=subprocess.PIPE,
                             stdout=subprocess.PIPE, env=engine.subprocess_env())
     try:
-        lines = (raw.decode(errors="replace").rstrip("\n") for raw in proc.stdout or ())
-        for line in lines if args.raw else readable.shown(lines):
-            print(line, flush=True)
-    except BaseException:  # Ctrl-C (KeyboardInterrupt) ends the command: the docker exec with it
+        with interrupt.ending(proc):  # Ctrl-C ends the docker exec, and tail with it
+            lines = (raw.decode(errors="replace").rstrip("\n") for raw in proc.stdout or ())
+            for line in lines if args.raw else readable.shown(lines):
+                print(line, flush=True)
+            interrupt.check()
+    except (KeyboardInterrupt, interrupt.Interrupted):  # following a log is ended by Ctrl-C: quietly
+        proc.terminate()
+        return 0
+    except BaseException:
         proc.terminate()
         raise
     finally:

@@ -9,9 +9,13 @@ command at a time over the exec's stdin: about 7 ms each.
 The shell runs each command as `sh` would under `docker exec sh -c`, with its output (stdout
 and stderr, as the lab always read them) in a file, and answers with a header line
 `LAB-AGENT <exit code> <bytes>` and the output. Nothing of it stays: when the lab's process
-ends, the exec's stdin closes, the shell's `read` fails and it exits (its temporary folder
-removed). An agent whose container was restarted or removed has gone with it: the next
-command finds its connection closed and is sent once more over a fresh one.
+ends, the exec's stdin closes; an idle shell's `read` fails and it exits (its temporary
+folder removed), and a shell in the middle of a command (a probe, a wait) is told by a
+watcher that reads the same stdin while the command runs: it kills the command, its
+children and itself at once. Ctrl-C closes the agents in flight that way (`abandon`, run by
+lab.interrupt), so that no probe of an interrupted run goes on in its container. An agent
+whose container was restarted or removed has gone with it: the next command finds its
+connection closed and is sent once more over a fresh one.
 
 LAB_EXEC=docker-exec turns it off: one `docker exec` per command, as before (`make bench`
 measures the matrix both ways)."""
@@ -29,17 +33,30 @@ from collections.abc import Callable, Hashable, Sequence
 import docker.errors
 from docker.models.containers import Container
 
+from lab import interrupt
 from lab.errors import HostGone, LabError
 
 # POSIX sh and coreutils only: every lab image has them (the DNS and Sendmail hosts have no python3)
 # Its folder is in /dev/shm when it can be (a tmpfs each container start makes anew: a shell
 # killed with its container leaves nothing behind), else in /tmp.
+# While a command runs, the watcher `{ read; ...; kill -KILL 0; }` waits on the shell's stdin
+# (kept as fd 3: an asynchronous list's own stdin is /dev/null): the lab sends nothing while it
+# waits for an answer, so input there is the end of the connection - the command, its children
+# and the shell are killed together (the exec runs in a process group of its own; daemons a
+# command starts leave it). KILL, not TERM: a signal the watcher catches before its traps are
+# reset would be lost, and the shell would wait for it for ever.
 SHELL = r"""d=$(mktemp -d /dev/shm/lab-agent.XXXXXX 2>/dev/null || mktemp -d /tmp/lab-agent.XXXXXX) || exit 1
 trap 'rm -rf "$d"' EXIT
+exec 3<&0
 while IFS= read -r line; do
   printf '%s' "$line" | base64 -d > "$d/cmd"
-  sh "$d/cmd" > "$d/out" 2>&1 < /dev/null
+  sh "$d/cmd" > "$d/out" 2>&1 < /dev/null &
+  cmd=$!
+  { IFS= read -r _ <&3; rm -rf "$d"; kill -KILL 0; } &
+  watcher=$!
+  wait $cmd
   rc=$?
+  { kill -KILL $watcher; wait $watcher; } 2>/dev/null
   printf 'LAB-AGENT %s %s\n' "$rc" "$(wc -c < "$d/out")"
   cat "$d/out"
   : > "$d/out"
@@ -110,8 +127,18 @@ class Agent:
             except OSError:
                 pass
 
+    def hang_up(self) -> None:
+        """End the connection under a thread waiting for an answer (its read returns at once):
+        the shell then kills its command (SHELL). From any thread; close() follows in the
+        thread that used it."""
+        try:
+            self._socket.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+
 
 _idle: dict[Hashable, list[Agent]] = {}
+_busy: set[Agent] = set()  # agents a thread is using now
 _lock = threading.Lock()
 
 
@@ -131,33 +158,26 @@ def run(key: Hashable, open_container: Callable[[], Container], command: Sequenc
     """Run a command in the container `open_container()` returns, through an agent kept under
     `key` (e.g. engine, project and host): (exit code, output)."""
     text = script(command)
-    if mode() == "docker-exec":
+    if mode() == "docker-exec":  # not interruptible: Ctrl-C is seen before and after
+        interrupt.check()
         return exec_once(open_container(), ["sh", "-c", text])
     for attempt in (1, 2):
-        with _lock:
-            pool = _idle.get(key) or []
-            agent = pool.pop() if pool else None
-        fresh = agent is None
-        if agent is None:
-            try:
-                agent = Agent(open_container())
-            except Gone as exc:
-                raise HostGone(f"cannot run a command in the container: {exc}") from None
+        interrupt.check()
+        agent, fresh = _take(key, open_container)
         try:
+            interrupt.check()  # now that it is busy: abandon() hangs it up, or this sees the stop
             code, output = agent.call(text)
         except Gone as exc:
-            agent.close()
+            _drop(agent)
+            interrupt.check()  # hung up by abandon(): Ctrl-C, not a fault of the container
             if fresh or attempt == 2:  # a new connection failed too: the container is not there
                 raise HostGone(f"the container stopped while running {text[:60]!r}: {exc}") from None
             forget(key)  # kept from before: its container restarted since, and took the others too
             continue
-        with _lock:
-            pool = _idle.setdefault(key, [])
-            if len(pool) < IDLE_PER_HOST:
-                pool.append(agent)
-                agent = None
-        if agent is not None:
-            agent.close()
+        except BaseException:  # Ctrl-C midway: KeyboardInterrupt (main thread) or Interrupted
+            _drop(agent)
+            raise
+        _give_back(key, agent)
         return code, output.decode(errors="replace")
     raise AssertionError("unreachable")
 
@@ -172,6 +192,39 @@ def exec_once(container: Container, argv: Sequence[str], user: str = "root") -> 
     return result.exit_code, (result.output or b"").decode(errors="replace")
 
 
+def _take(key: Hashable, open_container: Callable[[], object]) -> tuple[Agent, bool]:
+    """An idle agent kept under `key`, else a new one (fresh: True); busy from now on."""
+    with _lock:
+        pool = _idle.get(key) or []
+        agent = pool.pop() if pool else None
+    fresh = agent is None
+    if agent is None:
+        try:
+            agent = Agent(open_container())
+        except Gone as exc:
+            raise HostGone(f"cannot run a command in the container: {exc}") from None
+    with _lock:
+        _busy.add(agent)
+    return agent, fresh
+
+
+def _give_back(key: Hashable, agent: Agent) -> None:
+    """Idle again: kept under `key` for the next command (closed if enough are kept)."""
+    with _lock:
+        _busy.discard(agent)
+        pool = _idle.setdefault(key, [])
+        if len(pool) < IDLE_PER_HOST:
+            pool.append(agent)
+            return
+    agent.close()
+
+
+def _drop(agent: Agent) -> None:
+    with _lock:
+        _busy.discard(agent)
+    agent.close()
+
+
 def forget(key: Hashable | None = None) -> None:
     """Close the agents kept under `key` (all of them: None)."""
     with _lock:
@@ -179,3 +232,16 @@ def forget(key: Hashable | None = None) -> None:
         dropped = [a for k in keys for a in _idle.pop(k, [])]
     for agent in dropped:
         agent.close()
+
+
+def abandon() -> None:
+    """Ctrl-C (lab.interrupt): hang up every agent in flight - its command is killed in its
+    container, and the thread waiting for it gets Interrupted - and close the idle ones."""
+    with _lock:
+        busy = list(_busy)
+    for agent in busy:
+        agent.hang_up()
+    forget()
+
+
+interrupt.on_cancel(abandon)

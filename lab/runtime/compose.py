@@ -7,6 +7,7 @@ import subprocess
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from lab import interrupt
 from lab.errors import ComposeFailed, LabError
 from lab.runtime import engine
 from lab.model.settings import Settings
@@ -41,7 +42,7 @@ class Compose:
     def run(self, *args: str, capture: bool = False, check: bool = True) -> subprocess.CompletedProcess:
         env = {**engine.subprocess_env(), **self.settings.compose_env(), **self.extra_env}
         cmd = [*self.command, "-f", str(self.settings.compose_file), "-p", self.settings.name, *args]
-        result = subprocess.run(cmd, env=env, text=True, capture_output=capture, cwd=self.settings.root)
+        result = interrupt.run(cmd, env=env, text=True, capture_output=capture, cwd=self.settings.root)
         if check and result.returncode != 0:
             detail = (result.stderr or "").strip().splitlines()[-1:] if capture else []
             raise ComposeFailed(f"{' '.join(cmd[:len(self.command)])} {' '.join(args)} failed"

@@ -23,6 +23,7 @@ from typing import Any
 import docker.errors
 from docker.models.containers import Container
 
+from lab import interrupt
 from lab.errors import LabError
 from lab.runtime import engine, lifecycle
 
@@ -162,7 +163,7 @@ def idle_cpu(projects: str | list[str], seconds: float = 60.0) -> dict[str, Any]
     local = bool(eng)
     wall0, t0 = time.time(), time.monotonic()
     cpu0, shim0, eng0 = container_cpu(containers), cpu_seconds(shims), cpu_seconds(eng)
-    time.sleep(seconds)  # the measure is a window of time
+    interrupt.sleep(seconds)  # the measure is a window of time (Ctrl-C ends it)
     cpu1, shim1, eng1 = container_cpu(containers), cpu_seconds(shims), cpu_seconds(eng)
     wall1, window = time.time(), time.monotonic() - t0
     per = {name: round(100 * (cpu1[name] - cpu0[name]) / window, 3) for name in cpu0 if name in cpu1}

@@ -7,7 +7,6 @@ import hashlib
 import subprocess
 import time
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -15,6 +14,7 @@ import docker.errors
 
 from lab.runtime import baseimage
 from lab.runtime import engine
+from lab import interrupt
 from lab.errors import LabError
 from lab.model.settings import Settings
 
@@ -75,7 +75,7 @@ def build_one(settings: Settings, name: str) -> BuildResult:
     if current_hash(image_tag) == wanted:
         return BuildResult(image_tag, False, 0.0)
     start = time.monotonic()
-    run = subprocess.run(
+    run = interrupt.run(
         ["docker", "build", "-q", "-t", image_tag, "--build-arg", f"BASE_IMAGE={base}",
          "--label", f"{SOURCE_LABEL}={wanted}", str(folder)],
         capture_output=True, text=True, env=engine.subprocess_env(),
@@ -102,7 +102,7 @@ def build_all(settings: Settings, say: Callable[[str], None] = print, jobs: int 
         return result
 
     first = [one(SHARED)] if SHARED in names else []  # the others build FROM it
-    with ThreadPoolExecutor(max_workers=jobs) as pool:
+    with interrupt.pool(jobs) as pool:
         return first + list(pool.map(one, [n for n in names if n != SHARED]))
 
 

@@ -20,7 +20,7 @@ from lab.runtime import images
 from lab.runtime import network_check
 from lab.runtime import subnets
 from lab.model import topology
-from lab import waiting
+from lab import interrupt, waiting
 from lab.errors import ComposeFailed, HostGone, LabError, Unhealthy
 from lab.model.settings import Settings, load
 
@@ -251,6 +251,8 @@ def up(settings: Settings | None = None, say: Callable[[str], None] = print,
         network_check.check(settings.name, {f"LAB_{n.upper()}_NET": s for n, s in topo.networks.items()})
     builds = images.build_all(settings, say, on_build=on_build) if build else []  # on_build: see images.build_all
     existed = bool(engine.project_containers(settings.name))
+    starting, again, remove = f"{settings.name}: lab", settings.command("make lab-up"), settings.command("make lab-down")
+    interrupt.leaves(starting, f"lab {settings.name} half started", then=f"'{again}' finishes it, '{remove}' removes it")
     try:
         settings = subnets.reserve(settings, labels)
         topo = topology.load(settings)
@@ -278,6 +280,7 @@ def up(settings: Settings | None = None, say: Callable[[str], None] = print,
         if not existed:
             down(settings)  # never leave a half-started lab behind
         raise
+    interrupt.leaves(starting, None)
     return UpResult(settings, topo, builds, hosts, round(time.monotonic() - start, 1))
 
 
@@ -288,7 +291,11 @@ def down(settings: Settings | None = None) -> DownResult:
     settings = settings or load()
     client = engine.client()
     removed = []
+    lab = f"{settings.name}: lab"
+    interrupt.leaves(lab, f"lab {settings.name} partly removed",
+                     then=f"'{settings.command('make lab-down')}' removes the rest")
     for c in engine.project_containers(settings.name):  # what someone else removed meanwhile is gone too
+        interrupt.check()
         if engine.remove(c, force=True, v=True):
             removed.append(c.name)
     for net in engine.project_networks(settings.name):
@@ -297,6 +304,7 @@ def down(settings: Settings | None = None) -> DownResult:
     for vol in client.volumes.list(filters={"label": f"{engine.PROJECT_LABEL}={settings.name}"}):
         if engine.remove(vol, force=True):
             removed.append(vol.name)
+    interrupt.leaves(lab, None)
     return DownResult(settings.name, removed)
 
 

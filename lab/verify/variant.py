@@ -5,10 +5,9 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timezone
 
-from lab import servers
+from lab import interrupt, servers
 from lab.model import results, scenario, topology, verdict
 from lab.model.scenario import Probe, Scenario
 from lab.model.settings import Settings
@@ -18,6 +17,18 @@ from lab.verify import audit as audits
 from lab.verify.probe_run import run_probe, trace_peers
 
 OnResult = Callable[[str, results.ProbeResult], None]  # (variant id, its probe's row) as each probe finishes
+
+NEXT_RUN = "the next verify or apply starts from the baseline again"
+
+
+def on_stop(settings: Settings, server: str, variant: str, applied: str | None) -> None:
+    """What Ctrl-C's line says of a server under test that `variant` is going on: not yet
+    (None), "half applied" or "applied"."""
+    key = f"{settings.name}: {server}"
+    if applied is None:
+        interrupt.leaves(key, f"{server} as it was ({variant} not applied yet)")
+    else:
+        interrupt.leaves(key, f"{server} has {variant} {applied}", then=NEXT_RUN)
 
 
 def ensure_running(settings: Settings, say: Callable[[str], None] = print) -> Settings:
@@ -79,16 +90,24 @@ def run_variant(variant: str | Scenario, settings: Settings | None = None, say: 
     started_at = datetime.now(timezone.utc).isoformat(timespec="seconds")
     start = time.monotonic()
     server = servers.adapter(chosen.server, settings, topo)
+    this_run = f"{settings.name}: run of {chosen.id}"  # what Ctrl-C's line names
+    interrupt.under_way(this_run, f"the run of {chosen.id} (starting; not saved)")
+    on_stop(settings, server.name, chosen.id, None)
     if reset:
         reset_helpers(settings, topo)
     probes = [p for p in chosen.probes if only is None or p.id == only]
+    interrupt.under_way(this_run, f"the run of {chosen.id} (applying; not saved)")
+    on_stop(settings, server.name, chosen.id, "half applied")
     # every probe's restriction trace: the server traces the probe clients from the apply on
     config = server.apply(chosen, trace=trace_peers(topo, probes) if trace else ())
+    on_stop(settings, server.name, chosen.id, "applied")
     done: dict[str, results.ProbeResult] = {}
     started_probes = iter(range(len(probes)))
 
     def run_lane(lane: list[Probe]) -> None:
         for p in lane:
+            interrupt.under_way(this_run, f"the run of {chosen.id} ({len(done)} of {len(probes)} probes done; "
+                                          "not saved)")
             if on_probe:
                 on_probe(p.id, next(started_probes), len(probes))
             done[p.id] = run_probe(settings, server, p, chosen.expect.get(p.id))
@@ -96,7 +115,7 @@ def run_variant(variant: str | Scenario, settings: Settings | None = None, say: 
                 on_result(chosen.id, done[p.id])
 
     try:
-        with ThreadPoolExecutor(max_workers=4) as pool:
+        with interrupt.pool(4) as pool:
             list(pool.map(run_lane, lanes(probes)))  # list(): a lane's error is raised here
     finally:
         server.trace_off()
@@ -110,6 +129,7 @@ def run_variant(variant: str | Scenario, settings: Settings | None = None, say: 
     verdict.decide(run, basis)  # every row, and the other question: the note's goal
     if audit:  # a second opinion: lab.verify.audit
         run.audit = audits.audit(settings, server, audits.rows_of(run, topo), "this run").to_dict()
+    interrupt.under_way(this_run, None)
     return run
 
 
@@ -119,8 +139,11 @@ def apply_variant(variant: str, settings: Settings | None = None, say: Callable[
     settings = ensure_running(settings, say)
     topo = topology.load(settings)
     chosen = scenario.find(variant, topo).rendered(topo)
+    on_stop(settings, chosen.server, chosen.id, None)
     reset_helpers(settings, topo)
+    on_stop(settings, chosen.server, chosen.id, "half applied")
     servers.adapter(chosen.server, settings, topo).apply(chosen)
+    on_stop(settings, chosen.server, chosen.id, "applied")
     return chosen.id
 
 
@@ -153,6 +176,6 @@ def run_all(variants: list[str], settings: Settings, say: Callable[[str], None] 
             if on_done:
                 on_done(run)
 
-    with ThreadPoolExecutor(max_workers=len(streams) or 1) as pool:
+    with interrupt.pool(len(streams) or 1) as pool:
         list(pool.map(stream, streams.values()))
     return [finished[v] for v in variants]

@@ -1,8 +1,11 @@
 """The lab's command agent (lab/runtime/agent.py) against a real container: one open shell
 answers commands as `docker exec sh -c` did (exit code, stdout and stderr together, any
 bytes), several threads at once, and survives its container's restart. The DNS image is
-the test bed: it has no python3, so the agent must need only sh and coreutils."""
+the test bed: it has no python3, so the agent must need only sh and coreutils. A command in
+flight ends with its children when the lab hangs up (Ctrl-C), and the container's own
+processes stay."""
 
+import threading
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 
@@ -76,3 +79,34 @@ def test_nothing_is_left_running_once_the_agents_close(box):
     assert not gone()  # the shell runs, its folder is there
     agent.forget(key)
     waiting.until(gone, 10, what="the agent's shell to exit and remove its folder (the restarted one's too)")
+
+
+def processes(container, *words: str) -> list[str]:
+    """The container's processes whose command line has one of `words` (ps is not in the image)."""
+    listing = container.exec_run(["sh", "-c", "for p in /proc/[0-9]*; do tr '\\0' ' ' < $p/cmdline; echo; done"])
+    return [line for line in listing.output.decode(errors="replace").splitlines()
+            if any(word in line for word in words) and "/proc/[0-9]*" not in line]
+
+
+def test_a_command_in_flight_ends_with_its_children_when_the_agent_hangs_up(box):
+    container, _ = box
+    busy = agent.Agent(container)
+    answers = []
+
+    def wait_for_the_answer():
+        try:
+            answers.append(busy.call("sleep 301 & sleep 302; echo never"))
+        except agent.Gone:
+            answers.append("gone")
+
+    waiter = threading.Thread(target=wait_for_the_answer)
+    waiter.start()
+    waiting.until(lambda: len(processes(container, "sleep 301", "sleep 302")) == 2, 10, what="the command to run")
+    busy.hang_up()  # what Ctrl-C does to every agent in flight (lab.interrupt -> agent.abandon)
+    waiter.join(10)
+    busy.close()
+    assert answers == ["gone"]
+    waiting.until(lambda: not processes(container, "sleep 301", "sleep 302", "lab-agent"), 10,
+                  what="the command, its child and the agent's shell to be killed")
+    assert container.exec_run(["sh", "-c", "ls -d /dev/shm/lab-agent.* /tmp/lab-agent.* 2>/dev/null"]).output == b""
+    assert processes(container, "sleep infinity"), "the container's own process was killed too"
