@@ -79,5 +79,7 @@ def run(settings: Settings, specs: list[str], say: Callable[[str], None] = print
     say("Ctrl-C to stop")
     try:
         asyncio.run(_serve(forwards))
+    except KeyboardInterrupt:  # the way to stop it, as said: a quiet end
+        return
     except OSError as exc:
         raise LabError(f"cannot listen on 127.0.0.1: {exc.strerror}; pick other local ports (HOST:PORT=LOCALPORT)") from None
