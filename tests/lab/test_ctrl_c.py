@@ -116,7 +116,7 @@ def test_ctrl_c_stops_make_verify_and_the_next_verify_passes(running_lab):
     assert len(lines) == 1, typed.output[-3000:]
     said = " ".join(typed.output.split("lab: Ctrl-C", 1)[1].split("\nmake:")[0].split())
     assert said.startswith("stopped 'verify': the run of "), said
-    stopped = re.findall(r"the run of (\S+) \((?:applying|\d+ of \d+ probes done); not saved\)", said)
+    stopped = re.findall(r"the run of (\S+) \((?:starting|applying|\d+ of \d+ probes done); not saved\)", said)
     applied = re.findall(r"(postfix|sendmail) has (\S+) (?:half )?applied", said)
     assert stopped and applied and {v for _, v in applied} >= set(stopped), said
     assert said.endswith("(the next verify or apply starts from the baseline again)"), said
