@@ -40,9 +40,9 @@ def poll(check: Callable[[], T | None], timeout: float, every: float = 0.2, *,
     """Call `check` until it returns something truthy and return that; None when `timeout`
     seconds have passed first (the caller says what that means). `check` is called at least
     once, and once more past the deadline. clock and sleep: the time it goes by (a caller's
-    tests may pass their own; else time.monotonic and lab.interrupt.sleep). Ctrl-C ends the
-    wait at once (lab.interrupt.Interrupted)."""
-    clock, sleep = clock or time.monotonic, sleep or interrupt.sleep
+    tests may pass their own; else time.monotonic and time.sleep). Ctrl-C ends the wait at its
+    next look (lab.interrupt.Interrupted): `every` is well under a second everywhere."""
+    clock, sleep = clock or time.monotonic, sleep or time.sleep
     deadline = clock() + timeout
     while True:
         interrupt.check()

@@ -99,7 +99,7 @@ def left_running(names: list[str]) -> dict[str, list[str]]:
                for name in names}
         return {name: lines for name, lines in out.items() if lines}
 
-    return {} if waiting.until(lambda: not found(), 10) else found()
+    return {} if waiting.poll(lambda: not found(), 10) else found()
 
 
 def test_ctrl_c_stops_make_verify_and_the_next_verify_passes(running_lab):
