@@ -75,6 +75,8 @@ def _watch(read: int) -> None:
     signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})  # the kernel gives it to another thread
     presses = 0
     while chunk := os.read(read, 64):
+        if signal.getsignal(signal.SIGINT) is not _on_sigint:
+            continue  # another handler has Ctrl-C for now (uvicorn's, while make web serves)
         presses += chunk.count(signal.SIGINT)
         if presses > 1:
             os.write(2, b"\nlab: Ctrl-C again: ended at once\n")
