@@ -68,3 +68,20 @@ class Site:
         if found is None:
             raise NotFound(f"unknown variant {name!r}: there are {', '.join(self.variants())}")
         return found
+
+    @staticmethod
+    def host(s: Settings, name: str) -> str:
+        """A host of that lab's topology, by name (NotFound for anything else: another lab's
+        container, the Docker host, a path)."""
+        hosts = topology.load(s).hosts
+        if name not in hosts:
+            raise NotFound(f"no host {name!r} in lab {s.name}: its hosts are {', '.join(hosts)}")
+        return name
+
+    @staticmethod
+    def server(s: Settings, name: str) -> str:
+        """A server under test of that lab, by name (NotFound otherwise)."""
+        under_test = topology.load(s).under_test
+        if name not in under_test:
+            raise NotFound(f"no server under test {name!r} in lab {s.name}: they are {', '.join(under_test)}")
+        return name
