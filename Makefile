@@ -157,7 +157,7 @@ class-down: $(STAMP) ## remove exactly the labs class-up created (and nothing el
 bench-class: bootstrap $(STAMP) ## STUDENTS=N labs up, idle CPU and memory per lab, class-verify method1, class-down -> results/bench-class.json
 	$(PY) -m lab.bench.whole_class $(CLASS_ARGS) --students '$(or $(STUDENTS),10)'
 
-web: $(STAMP) $(NODE_STAMP) ## the lab (or CLASS=<class>) in a browser: live matrix, projector view, class page, predictions; prints a link with a token for the instructor and per lab (WEB_LISTEN=0.0.0.0:8025 for a classroom, ROTATE=1 new tokens)
+web: $(STAMP) $(NODE_STAMP) ## the lab (or CLASS=<class>) in a browser: live matrix, projector view, class page, predictions; the student's page (every exercise, a terminal); prints a link with a token for the instructor and per lab (WEB_LISTEN=0.0.0.0:8025 for a classroom, ROTATE=1 new tokens, WEB_CERT= WEB_KEY= for HTTPS)
 	@$(PY) -m lab.web
 
 publish: bootstrap $(STAMP) ## opt-in, while it runs: 127.0.0.1:2525/1110 -> postfix SMTP/POP3, 127.0.0.1:2526 -> sendmail

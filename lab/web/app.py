@@ -58,6 +58,7 @@ ROUTES = [
     Route("/api/labs/{lab}/try", tryouts.post, methods=["POST"]),
     Route("/api/labs/{lab}/probe", by_hand.post, methods=["POST"]),
     WebSocketRoute("/api/labs/{lab}/terminal/{host}", terminal.connect),
+    WebSocketRoute("/api/labs/{lab}/terminal/{rest:path}", terminal.nowhere),
     Route("/api/class", class_page.api),
     Route("/api/class/verify/{variant}", class_page.verify, methods=["POST"]),
     Route("/api/class/events", class_page.stream),

@@ -112,6 +112,13 @@ def size(frame: str) -> tuple[int, int] | None:
         return None
 
 
+def refusal(exc: HTTPException | LabError) -> tuple[int, str]:
+    """The status and sentence an upgrade is refused with."""
+    if isinstance(exc, HTTPException):
+        return exc.status_code, str(exc.detail)
+    return (404 if isinstance(exc, NotFound) else 409), str(exc).splitlines()[0]  # 409: e.g. the host is not running
+
+
 async def deny(websocket: WebSocket, code: int, said: str) -> None:
     """Refuse the upgrade with an HTTP status and one sentence (a close code 4000+status
     where the server cannot send a response instead)."""
@@ -154,12 +161,8 @@ async def connect(websocket: WebSocket) -> None:
             shell = await asyncio.to_thread(Shell.start, s, host)
             await websocket.accept()
             await _session(websocket, shell)
-    except HTTPException as exc:
-        await deny(websocket, exc.status_code, str(exc.detail))
-    except NotFound as exc:
-        await deny(websocket, 404, str(exc))
-    except LabError as exc:  # the host is not running
-        await deny(websocket, 409, str(exc).splitlines()[0])
+    except (HTTPException, LabError) as exc:
+        await deny(websocket, *refusal(exc))
 
 
 async def _session(websocket: WebSocket, shell: Shell) -> None:
@@ -177,3 +180,15 @@ async def _session(websocket: WebSocket, shell: Shell) -> None:
             await websocket.close(1000, "the shell ended")
         except RuntimeError:
             pass  # the page closed it first
+
+
+async def nowhere(websocket: WebSocket) -> None:
+    """A terminal address that names no host (`../../etc/passwd` decoded into more of a path):
+    401/403 as anywhere, then 404."""
+    name = websocket.path_params["lab"]
+    try:
+        guard.lab(websocket, name)
+        raise NotFound(f"no host {websocket.path_params['rest']!r} in lab {name}: a terminal is "
+                       f"/api/labs/{name}/terminal/<host>")
+    except (HTTPException, LabError) as exc:
+        await deny(websocket, *refusal(exc))
