@@ -56,7 +56,7 @@ def matrix(site: Site, s: Settings, lang: str) -> dict[str, Any]:
 def state(request: Request) -> Response:
     s = _lab(request)
     site: Site = request.app.state.site
-    health = request.app.state.health.get(s)
+    health = request.app.state.health.get(s, fresh=request.query_params.get("fresh") == "1")  # ?fresh=1: after a run
     return JSONResponse({"name": s.name, "health": health.hosts, "variant": health.variant, "server": health.server,
                          "last_run": labs.last_run(labs.runs(s, list(site.variants()))),
                          "running": request.app.state.runner.busy.get(s.name)})

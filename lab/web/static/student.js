@@ -156,8 +156,8 @@
   }
 
   // --- the lab's health and active variant ------------------------------------------------
-  async function health() {
-    const r = await call("GET", "");
+  async function health(fresh) {
+    const r = await call("GET", fresh === true ? "?fresh=1" : "");
     const where = document.getElementById("health");
     if (!r.ok) { said(where, `${r.status}: ${r.data.error}`, true); return; }
     const sick = Object.entries(r.data.health).filter(([, s]) => s !== "healthy");
@@ -174,5 +174,6 @@
     terminal();
     health();
     setInterval(health, 30000);
+    if (window.eventSource) ["done", "failed"].forEach((kind) => window.eventSource.addEventListener(kind, () => health(true)));
   });
 })();
