@@ -30,7 +30,8 @@ def get(request: Request) -> Response:
     found = [labs.run(s, v.id) for v in chosen]
     missing = [v.id for v, r in zip(chosen, found) if r is None]
     if missing:
-        raise HTTPException(409, f"lab {s.name} has no run of {' and '.join(missing)} yet: run it first")
+        raise HTTPException(409, f"lab {s.name} has no run of {' and '.join(missing)} yet: "
+                                 f"run {'them' if len(missing) > 1 else 'it'} first (step 3)")
     a, b = found
     assert a is not None and b is not None
     d = diff.compare(a, b)

@@ -19,6 +19,7 @@ import secrets
 import socket
 import threading
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
@@ -62,12 +63,21 @@ class Terminals:
 
 @dataclass
 class Shell:
-    """A login shell in a host, its TTY as a socket."""
+    """A login shell in a host, its TTY as a socket. The socket is read and written by two
+    threads of its own (never the server's shared pool: a terminal waits on its socket for as
+    long as it is open, and a class has many)."""
     s: Settings
     host: str
     marker: str
     exec_id: str
     sock: socket.socket
+    threads: ThreadPoolExecutor = field(default_factory=lambda: ThreadPoolExecutor(2, thread_name_prefix="web-terminal"))
+
+    async def read(self) -> bytes:
+        return await asyncio.get_running_loop().run_in_executor(self.threads, self.sock.recv, READ)
+
+    async def write(self, data: bytes) -> None:
+        await asyncio.get_running_loop().run_in_executor(self.threads, self.sock.sendall, data)
 
     @classmethod
     def start(cls, s: Settings, host: str, cols: int = 80, rows: int = 24) -> Shell:
@@ -94,6 +104,7 @@ class Shell:
         except OSError:
             pass
         self.sock.close()
+        self.threads.shutdown(wait=False)
         with engine.using(self.s.docker_host):
             try:
                 hostexec.run(self.s, self.host, HANG_UP.format(mark=f"{MARK}={self.marker}"))
@@ -132,7 +143,7 @@ async def _pump_out(websocket: WebSocket, shell: Shell) -> None:
     """The shell's output to the page, until the shell ends."""
     decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
     while True:
-        chunk = await asyncio.to_thread(shell.sock.recv, READ)
+        chunk = await shell.read()
         if not chunk:
             return
         await websocket.send_text(decoder.decode(chunk))
@@ -146,7 +157,7 @@ async def _pump_in(websocket: WebSocket, shell: Shell) -> None:
         if wanted:
             await asyncio.to_thread(shell.resize, *wanted)
         else:
-            await asyncio.to_thread(shell.sock.sendall, frame.encode())
+            await shell.write(frame.encode())
 
 
 async def connect(websocket: WebSocket) -> None:
@@ -178,7 +189,7 @@ async def _session(websocket: WebSocket, shell: Shell) -> None:
         await asyncio.to_thread(shell.close)
         try:
             await websocket.close(1000, "the shell ended")
-        except RuntimeError:
+        except (RuntimeError, WebSocketDisconnect):
             pass  # the page closed it first
 
 

@@ -118,6 +118,7 @@ def test_a_terminal_takes_ctrl_c_ctrl_d_and_a_resize_and_closing_it_ends_its_pro
         with pytest.raises(ConnectionClosedOK):
             while True:
                 ws.recv(timeout=10)
+    waiting.until(lambda: not web.app.state.terminals.open.get(lab), 15, "the closed terminals' slots given back")
     with ExitStack() as opened:
         for _ in range(PER_LAB):
             opened.enter_context(shell(web, lab, "relay"))
