@@ -8,7 +8,7 @@ The upgrade is checked like every request (the lab's token; an Origin, when the 
 one, must be this server's) before anything runs; the host is looked up in the lab's topology
 (anything else: 404). At most PER_LAB terminals a lab (429). When the page goes (the tab
 closed, the socket dropped), every process the shell started is ended: each carries a marker
-in its environment, and the host's own agent hangs them up."""
+in its environment, and the host's own agent kills them."""
 
 from __future__ import annotations
 
@@ -38,8 +38,9 @@ PER_LAB = 4  # terminals open at once in one lab
 SHELL = ["bash", "-l"]
 MARK = "LAB_TERMINAL"  # the environment variable every process of one terminal carries
 READ = 65536  # bytes read from the shell at a time
+STOP_LOOK = 0.2  # seconds between two looks at whether the server stops
 HANG_UP = ("pids=$(for p in /proc/[0-9]*; do grep -qzx {mark} $p/environ 2>/dev/null && echo ${{p#/proc/}}; done); "
-           "[ -z \"$pids\" ] || {{ kill -HUP $pids; sleep 0.3; kill -KILL $pids; }} 2>/dev/null; true")
+           "[ -z \"$pids\" ] || kill -KILL $pids 2>/dev/null; true")  # every process of the terminal, at once
 
 
 @dataclass
@@ -98,7 +99,7 @@ class Shell:
             engine.client().api.exec_resize(self.exec_id, height=rows, width=cols)
 
     def close(self) -> None:
-        """The socket closed, and every process of this terminal hung up (then killed)."""
+        """The socket closed, and every process of this terminal killed."""
         try:
             self.sock.shutdown(socket.SHUT_RDWR)
         except OSError:
@@ -176,8 +177,15 @@ async def connect(websocket: WebSocket) -> None:
         await deny(websocket, *refusal(exc))
 
 
+async def _until_stopped(websocket: WebSocket) -> None:
+    """Returns when the server stops (Ctrl-C): the shell ends at once, not after the grace."""
+    while not websocket.app.state.stopping.is_set():
+        await asyncio.sleep(STOP_LOOK)
+
+
 async def _session(websocket: WebSocket, shell: Shell) -> None:
-    tasks = [asyncio.ensure_future(_pump_out(websocket, shell)), asyncio.ensure_future(_pump_in(websocket, shell))]
+    tasks = [asyncio.ensure_future(_pump_out(websocket, shell)), asyncio.ensure_future(_pump_in(websocket, shell)),
+             asyncio.ensure_future(_until_stopped(websocket))]
     try:
         done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
         for t in done:
