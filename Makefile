@@ -35,6 +35,13 @@ $(STAMP): pyproject.toml
 
 venv: $(STAMP) ## create the Python virtualenv (.venv) with the lab package and test tools
 
+# make web's browser-side dependency (the terminal's xterm.js): package-lock.json, installed by
+# npm ci into node_modules/ (never copied into the repository), served by the lab
+NODE_STAMP := node_modules/.package-lock.json
+$(NODE_STAMP): package.json package-lock.json
+	@command -v npm >/dev/null || python3 -m lab.bootstrap --browser
+	npm ci --no-audit --no-fund --loglevel=error
+
 build: bootstrap $(STAMP) ## build the images that changed (the base image too, offline if no registry answers)
 	$(LAB) build
 
@@ -48,7 +55,7 @@ status: $(STAMP) ## which hosts are running and healthy
 	$(LAB) status
 
 TEST_JOBS ?= 3
-test: bootstrap $(STAMP) typecheck ## the whole suite: mypy on lab/, then unit, image, lab and browser tests, in TEST_JOBS (3) pytest workers
+test: bootstrap $(STAMP) typecheck $(NODE_STAMP) ## the whole suite: mypy on lab/, then unit, image, lab and browser tests, in TEST_JOBS (3) pytest workers
 	@python3 -m lab.bootstrap --browser
 	$(LAB) build
 	$(PY) -m pytest -n $(TEST_JOBS) --dist loadgroup
@@ -150,7 +157,7 @@ class-down: $(STAMP) ## remove exactly the labs class-up created (and nothing el
 bench-class: bootstrap $(STAMP) ## STUDENTS=N labs up, idle CPU and memory per lab, class-verify method1, class-down -> results/bench-class.json
 	$(PY) -m lab.bench.whole_class $(CLASS_ARGS) --students '$(or $(STUDENTS),10)'
 
-web: $(STAMP) ## the lab (or CLASS=<class>) in a browser: live matrix, projector view, class page, predictions; prints a link with a token for the instructor and per lab (WEB_LISTEN=0.0.0.0:8025 for a classroom, ROTATE=1 new tokens)
+web: $(STAMP) $(NODE_STAMP) ## the lab (or CLASS=<class>) in a browser: live matrix, projector view, class page, predictions; the student's page (every exercise, a terminal); prints a link with a token for the instructor and per lab (WEB_LISTEN=0.0.0.0:8025 for a classroom, ROTATE=1 new tokens, WEB_CERT= WEB_KEY= for HTTPS)
 	@$(PY) -m lab.web
 
 publish: bootstrap $(STAMP) ## opt-in, while it runs: 127.0.0.1:2525/1110 -> postfix SMTP/POP3, 127.0.0.1:2526 -> sendmail

@@ -86,6 +86,7 @@ class Machine:
     chromium: bool = True              # --browser: chromium is here (the report's browser test)
     chromedriver: bool = True          # --browser: chromium's WebDriver is here (the web pages' Selenium tests)
     ja_font: bool = True               # --browser: fontconfig knows a Japanese font
+    npm: bool = True                   # --browser: npm is here (make web's terminal: xterm.js, npm ci)
 
 
 @dataclass(frozen=True)
@@ -184,13 +185,14 @@ def decide(m: Machine, venv_only: bool = False) -> Plan:
 # What the report's browser test needs (tests/browser/, `--browser`; .ci/run asks for it).
 BROWSER = {"chromium": "the report's browser test, headless",
            "chromium-driver": "the web pages' tests drive chromium with Selenium",
-           "fonts-ipafont-gothic": "Japanese text in that test's screenshots"}
+           "fonts-ipafont-gothic": "Japanese text in that test's screenshots",
+           "npm": "make web's terminal: xterm.js, installed from package-lock.json with npm ci"}
 
 
 def decide_browser(m: Machine) -> Plan:
-    """The plan for `--browser`: chromium, its driver and a Japanese font, each only if missing. Pure."""
+    """The plan for `--browser`: chromium, its driver, a Japanese font and npm, each only if missing. Pure."""
     packages = [p for p, here in (("chromium", m.chromium), ("chromium-driver", m.chromedriver),
-                                  ("fonts-ipafont-gothic", m.ja_font)) if not here]
+                                  ("fonts-ipafont-gothic", m.ja_font), ("npm", m.npm)) if not here]
     if not packages:
         return Plan()
     su = () if m.root else ("sudo", "-n")
@@ -384,12 +386,12 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python3 -m lab.bootstrap", description=__doc__.split("\n\n")[0])
     parser.add_argument("--venv", action="store_true", help="only what `make venv` needs (python3-venv)")
     parser.add_argument("--browser", action="store_true", help="only what the browser tests need "
-                        "(chromium, chromium-driver, a Japanese font)")
+                        "(chromium, chromium-driver, a Japanese font; npm, for make web's terminal)")
     parser.add_argument("--dry-run", action="store_true", help="say what would be done, do nothing")
     args = parser.parse_args(argv)
     if args.browser:
         m = replace(observe(venv_only=True), chromium=bool(which("chromium") or which("chromium-browser")),
-                    chromedriver=bool(which("chromedriver")), ja_font=_ja_font(os.environ))
+                    chromedriver=bool(which("chromedriver")), ja_font=_ja_font(os.environ), npm=bool(which("npm")))
         if not m.root and decide_browser(m) != Plan():
             m = replace(m, sudo=_passwordless_sudo(os.environ))
         plan = decide_browser(m)

@@ -3,6 +3,7 @@ thread of the test process, over the labs given (a tmp results folder, or real l
 
 from __future__ import annotations
 
+import shutil
 import socket
 import threading
 import time
@@ -36,8 +37,11 @@ def free_port() -> int:
 
 
 def tmp_labs(root: Path, names: list[str]) -> dict[str, settings.Settings]:
-    """Labs whose results live under `root` (no Docker: their pages read results/<lab>/)."""
-    return {n: replace(settings.load({"LAB_NAME": n}), root=root) for n in names}
+    """Labs whose results live under `root` (no Docker: their pages read results/<lab>/; their
+    topology is the checkout's compose.yaml)."""
+    shutil.copy(settings.ROOT / "compose.yaml", root / "compose.yaml")
+    nets = {"LAB_INTERNET_NET": "100.64.250", "LAB_LAN_NET": "10.77.250"}  # never started: any will do
+    return {n: replace(settings.load({"LAB_NAME": n, **nets}), root=root) for n in names}
 
 
 @contextmanager

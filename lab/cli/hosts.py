@@ -8,15 +8,14 @@ import sys
 
 from lab.cli.common import Commands, lab_settings
 from lab.errors import LabError
-from lab.runtime import engine, hostexec, lifecycle
+from lab.runtime import engine, hostexec
 
 
 def cmd_probe(args: argparse.Namespace) -> int:
     import json
 
-    from lab import servers
-    from lab.model import scenario, topology, verdict
-    from lab.verify.probe_run import run_probe, trace_peers
+    from lab.model import scenario, topology
+    from lab.verify import by_hand
     from lab.views.lab_screen import console
     from lab.views.trace_view import trace_lines
     from lab.views.words import say
@@ -26,38 +25,15 @@ def cmd_probe(args: argparse.Namespace) -> int:
     probes = scenario.load_probes(hosts=set(topo.hosts))
     if args.probe not in probes:
         raise LabError(f"unknown probe {args.probe!r}: known probes are {', '.join(probes)}")
-    probe = probes[args.probe]
-    client = topo.host(args.client).name
-    hostexec.container(s, client)
-    status = lifecycle.status(s)
-    variant, active_server = servers.active(s, topo, {h.name for h in status.hosts if h.state == lifecycle.ContainerState.RUNNING})
-    server = args.server or active_server or topo.under_test[0]
-    expected, graded = None, None
-    if client != probe.client:
-        graded = f"not graded: the plan runs {probe.id} from {probe.client}, not from {client}"
-    elif variant and active_server == server and variant in scenario.ids():
-        expected = scenario.find(variant, topo).expect.get(probe.id)
-        graded = None if expected is not None else f"not graded: variant {variant} does not run {probe.id}"
-    else:
-        graded = f"not graded: {server} is not in a variant of scenarios/ (apply one first)"
-    adapter = servers.adapter(server, s, topo)
-    if args.trace:  # the server traces this client (and the host it talks through) for this probe only
-        with adapter.tracing(trace_peers(topo, [probe], client)):
-            result = run_probe(s, adapter, probe, expected, client_name=client)
-    else:
-        result = run_probe(s, adapter, probe, expected, client_name=client)
-    print(json.dumps(result.transcript, indent=1))
-    say(console, f"{result.probe} from {result.client} ({result.client_address}) -> {result.server}: {result.actual}"
-        f" {result.code or ''} at {result.stage}; decided by {result.rule or '-'}; fate {result.fate or '-'}",
-        hang=4, markup=False)
+    done = by_hand.run(s, args.client, probes[args.probe], server=args.server, trace=args.trace)
+    print(json.dumps(done.result.transcript, indent=1))
+    headline, *grade = done.lines()
+    say(console, headline, hang=4, markup=False)
     if args.trace:
-        say(console, "\n".join(trace_lines(result, width=console.width)), markup=False)
-    if graded:
-        say(console, graded, markup=False)
-        return 0
-    verdict.decide_probe(result)
-    say(console, f"variant {variant} expects {expected}: {'as expected' if result.ok else 'MISMATCH'}", markup=False)
-    return 0 if result.ok else 1
+        say(console, "\n".join(trace_lines(done.result, width=console.width)), markup=False)
+    for line in grade:
+        say(console, line, markup=False)
+    return 0 if done.graded or done.result.ok else 1
 
 
 def _exec(host: str, argv: list[str]) -> int:

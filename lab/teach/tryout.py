@@ -29,9 +29,6 @@ def scenario(path: Path, server: str, topo: Topology, extra_files: dict[str, Pat
         text = path.read_text()
     except (FileNotFoundError, IsADirectoryError, UnicodeDecodeError) as exc:
         raise LabError(f"{path}: cannot read it as a configuration ({type(exc).__name__})") from None
-    if server not in topo.under_test:
-        raise LabError(f"--server {server}: not a server under test (the lab's are {', '.join(topo.under_test)})")
-    kind = servers.kind(topo.mta(server) or "")
     files = {}
     for dest, source in (extra_files or {}).items():
         if not dest.startswith("/"):
@@ -40,6 +37,16 @@ def scenario(path: Path, server: str, topo: Topology, extra_files: dict[str, Pat
             files[dest] = Path(source).read_text()
         except OSError as exc:
             raise LabError(f"--file {dest}={source}: {exc.strerror}") from None
+    return from_text(text, path, server, topo, files)
+
+
+def from_text(text: str, path: Path, server: str, topo: Topology, files: dict[str, str] | None = None) -> Scenario:
+    """As scenario(), from the configuration's text (`path`: what errors and the id name it;
+    `files`: absolute path -> text, written on the server too)."""
+    if server not in topo.under_test:
+        raise LabError(f"--server {server}: not a server under test (the lab's are {', '.join(topo.under_test)})")
+    files = dict(files or {})
+    kind = servers.kind(topo.mta(server) or "")
     postconf, own = kind.own_configuration(text, str(path))
     files.update(own)
     for where, content in [(str(path), text), *((f"--file {d}", c) for d, c in files.items())]:

@@ -44,9 +44,14 @@ class Target:
     user: str | None
 
 
-def target(probe: Probe, server: Server) -> Target:
+def target(probe: Probe, server: Server, recipient: str | None = None) -> Target:
+    """Where the probe goes; `recipient`: one's own address instead of the plan's (its local
+    user, when it is one of the server's own addresses)."""
     topo = server.topo
     host = topo.host(probe.via or server.name)
+    if recipient is not None:
+        local, _, domain = recipient.rpartition("@")
+        return Target(host, recipient, local if domain.lower() == server.host.fqdn.lower() and local else None)
     if probe.to == "local":
         user = topo.local_recipient
         return Target(host, f"{user}@{server.host.fqdn}", user)
@@ -87,15 +92,18 @@ def mark_logs(settings: Settings, server: Server, where: Target) -> list[marks.M
 
 
 def run_probe(settings: Settings, server: Server, probe: Probe, expected: Outcome | None,
-              client_name: str | None = None) -> results.ProbeResult:
+              client_name: str | None = None, sender: str | None = None,
+              recipient: str | None = None) -> results.ProbeResult:
+    """`sender`, `recipient`: one's own envelope instead of the plan's (a probe by hand)."""
     topo = server.topo
     client = topo.host(client_name or probe.client)
-    where = target(probe, server)
+    where = target(probe, server, recipient)
     token = uuid.uuid4().hex[:16]
     hops = mark_logs(settings, server, where)
     prepared = server.before_probe(probe, client)
     started = time.monotonic()
-    transcript = hostexec.probe(settings, client.name, **probe_options(probe, topo, where, token),
+    own = {"sender": sender} if sender else {}
+    transcript = hostexec.probe(settings, client.name, **probe_options(probe, topo, where, token), **own,
                                 **(prepared.probe_options if prepared else {}))
     notes, warnings = prepared.finish(transcript) if prepared else ([], [])
     refused = classify(transcript)  # None: accepted, and its fate decides

@@ -100,3 +100,31 @@ JA.update({
         "まだ全ラボで実行していない: 表示している答えはバリアントのファイルの期待値",
 })
 EN.update({"as expected?": "as expected?", "meets the goal?": "meets the note's goal?"})
+
+# make web: the student's page (lab/web/templates/student.html.j2)
+JA.update({
+    "workshop": "ワークショップ", "try your own": "自分の設定を試す", "probe by hand": "手動プローブ", "terminal": "端末",
+    "step:quiz": "クイズ", "step:predict": "予想", "step:run": "実行", "step:grade": "採点", "step:diff": "比較",
+    "quiz intro": "設定とプローブを読み、各プローブの結果を考える（答えはここにはない）。",
+    "the form of step 2": "ステップ 2 のフォーム",
+    "predict intro": "各プローブの結果を一つ選んで保存する（make predict と同じ予想シートになる）。",
+    "save my predictions": "予想を保存", "saved": "保存した",
+    "run intro": "全プローブを実行する。結果は終わった順に表に入る。", "click a cell": "セルをクリックすると SMTP のやりとり・判定ルール・トレースを表示する。",
+    "grade my sheet": "予想を採点", "grading": "採点中",
+    "grade intro": "最新の実行結果で採点する（make grade と同じ）。", "compare with": "比較するバリアント", "diff": "比較",
+    "try intro": "main.cf の断片（sendmail なら sendmail.mc の行）を書き、メモの目標に照らして判定する（make try と同じ）。",
+    "server": "サーバ", "try it": "試す", "trying": "実行中", "the server refused it": "サーバが設定を拒否した",
+    "from the host": "送信元ホスト", "a probe of the plan": "テスト計画のプローブ", "your own": "自分で指定",
+    "none": "なし", "wrong password": "間違ったパスワード", "send it": "送信", "probing": "送信中",
+    "remote recipient": "外部の宛先", "local recipient": "ローカルの宛先",
+    "a shell on": "シェルを開く:", "connecting": "接続中", "the shell ended": "シェルが終了した",
+})
+EN.update({"step:quiz": "quiz", "step:predict": "predict", "step:run": "run", "step:grade": "grade", "step:diff": "diff",
+           "quiz intro": "Read the configuration and the probes; think what each probe will do (no answers here).",
+           "predict intro": "Choose one outcome a probe and save: the same sheet `make predict` writes.",
+           "run intro": "Every probe, run now: each cell fills in as its probe ends.",
+           "click a cell": "A click on a cell shows its SMTP dialogue, the rule that decided and the trace.",
+           "grade intro": "Graded against the lab's latest run, as `make grade` grades it.",
+           "try intro": "Write a main.cf fragment (or sendmail.mc lines for sendmail): it runs every probe and is "
+                        "judged against the note's goal, as `make try` judges it. {{relay}} is the trusted relay's address.",
+           "remote recipient": "a remote recipient", "local recipient": "a local one"})

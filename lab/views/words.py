@@ -10,6 +10,8 @@ Layout only: it knows the shape of a command, nothing about what the commands do
 
 from __future__ import annotations
 
+import io
+
 import re
 import unicodedata
 from collections.abc import Iterator
@@ -134,3 +136,11 @@ def say(console: Console, text: Text | str, hang: int | None = None, style: str 
         console.print(Prose(text, hang, markup=markup), style=style or None, crop=False)
     else:
         console.print(Prose(text, markup=markup).text, style=style or None, soft_wrap=True)
+
+
+def plain(renderable: RenderableType, width: int = 200) -> str:
+    """What a renderable says as plain text, lines as wide as `width` allows (a web page
+    wraps it itself): no colours, no terminal."""
+    console = Console(width=width, color_system=None, force_terminal=False, file=io.StringIO(), record=True)
+    console.print(renderable)
+    return "\n".join(line.rstrip() for line in console.export_text().splitlines()) + "\n"

@@ -4,6 +4,8 @@ instructor and one per lab, each carrying its token; Ctrl-C stops it.
     WEB_LISTEN=127.0.0.1:8025   where to listen (0.0.0.0:8025: the classroom's network)
     CLASS=<class>               every lab of that class (make class-up); else the one lab LAB_NAME names
     ROTATE=1                    new tokens (the old links stop working)
+    WEB_CERT=cert.pem WEB_KEY=key.pem   serve HTTPS (and wss: for the terminals): the tokens
+                                        cross the classroom's network encrypted
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from __future__ import annotations
 import os
 import socket
 import sys
+from pathlib import Path
 from types import FrameType
 
 from lab.errors import LabError, exit_status
@@ -29,6 +32,20 @@ def listen(value: str | None) -> tuple[str, int]:
     if not sep or not host or not port.isdigit() or not 0 < int(port) < 65536:
         raise LabError(f"WEB_LISTEN={text!r}: give HOST:PORT, e.g. 127.0.0.1:8025 or 0.0.0.0:8025")
     return host.strip("[]"), int(port)
+
+
+def tls(environ: dict[str, str]) -> tuple[str, str] | None:
+    """(certificate, key) from WEB_CERT and WEB_KEY (both or neither; files that exist), or
+    None for plain HTTP."""
+    cert, key = (environ.get(v, "").strip() for v in ("WEB_CERT", "WEB_KEY"))
+    if not cert and not key:
+        return None
+    if not cert or not key:
+        raise LabError(f"WEB_CERT and WEB_KEY go together: give both (only {'WEB_CERT' if cert else 'WEB_KEY'} is set)")
+    for variable, path in (("WEB_CERT", cert), ("WEB_KEY", key)):
+        if not Path(path).is_file():
+            raise LabError(f"{variable}={path}: no such file (a PEM certificate and its private key)")
+    return cert, key
 
 
 def shown_host(host: str) -> str:
@@ -65,10 +82,11 @@ def main() -> int:
     import uvicorn
 
     host, port = listen(os.environ.get("WEB_LISTEN"))
+    secure = tls(dict(os.environ))
     site = site_for(dict(os.environ))
     names = sorted(site.labs(fresh=True))
     kept = tokens.ensure(site.root, names, rotate=os.environ.get("ROTATE", "") not in ("", "0"))
-    base = f"http://{shown_host(host)}:{port}"
+    base = f"{'https' if secure else 'http'}://{shown_host(host)}:{port}"
     app = web_app.create(site, site.root)
     for line in links(base, kept, names):
         print(line, flush=True)
@@ -83,7 +101,8 @@ def main() -> int:
             super().handle_exit(sig, frame)
 
     config = uvicorn.Config(app, host=host, port=port, access_log=False, log_level="warning",
-                            timeout_graceful_shutdown=1, lifespan="on")
+                            timeout_graceful_shutdown=1, lifespan="on",
+                            ssl_certfile=secure[0] if secure else None, ssl_keyfile=secure[1] if secure else None)
     with running.announced(site.root, base, site.cls):
         Server(config).run()
     abandoned = app.state.runner.abandon()

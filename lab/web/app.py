@@ -13,13 +13,15 @@ from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
-from starlette.routing import Mount, Route
+from starlette.routing import Mount, Route, WebSocketRoute
 from starlette.staticfiles import StaticFiles
 
-from lab.web import class_page, guard, lab_page, pages, predictions, projector, sheets
+from lab.web import by_hand, class_page, diffs, guard, lab_page, pages, predictions, projector, sheets, student, terminal
+from lab.web import tryouts, vendor
 from lab.web.labs import HealthCache
 from lab.web.runs import Busy, Runner
 from lab.web.site import NotFound, Site
+from lab.web.terminal import Terminals
 from lab.web.tokens import Kept
 
 STATIC = Path(__file__).with_name("static")
@@ -43,7 +45,7 @@ class GuardedStatic(StaticFiles):
 
 ROUTES = [
     Route("/", home),
-    Route("/lab/{lab}", lab_page.page),
+    Route("/lab/{lab}", student.page),
     Route("/projector/{lab}/{variant}", projector.page),
     Route("/class", class_page.page),
     Route("/class/predictions/{variant}", predictions.page),
@@ -52,10 +54,16 @@ ROUTES = [
     Route("/api/labs/{lab}/events", lab_page.stream),
     Route("/api/labs/{lab}/runs/{variant}", lab_page.run),
     Route("/api/labs/{lab}/sheets/{variant}", sheets.put, methods=["PUT"]),
+    Route("/api/labs/{lab}/diff/{a}/{b}", diffs.get),
+    Route("/api/labs/{lab}/try", tryouts.post, methods=["POST"]),
+    Route("/api/labs/{lab}/probe", by_hand.post, methods=["POST"]),
+    WebSocketRoute("/api/labs/{lab}/terminal/{host}", terminal.connect),
+    WebSocketRoute("/api/labs/{lab}/terminal/{rest:path}", terminal.nowhere),
     Route("/api/class", class_page.api),
     Route("/api/class/verify/{variant}", class_page.verify, methods=["POST"]),
     Route("/api/class/events", class_page.stream),
     Route("/api/class/predictions/{variant}", predictions.api),
+    Route("/vendor/{name}", vendor.get),
     Mount("/static", GuardedStatic(directory=STATIC), name="static"),
 ]
 
@@ -78,6 +86,7 @@ def create(site: Site, root: Path) -> Starlette:
     app.state.site = site
     app.state.tokens = Kept(root)
     app.state.runner = Runner()
+    app.state.terminals = Terminals()
     app.state.health = HealthCache()
     app.state.stopping = threading.Event()
     app.state.watchers = 0

@@ -1,7 +1,7 @@
-"""A lab's page and API: the live matrix (every variant × every probe, as the lab's runs
-recorded them, filled in as probes finish), a variant started from the page, a run's JSON.
+"""A lab's API and its live matrix (every variant × every probe, as the lab's runs recorded
+them, filled in as probes finish; the page that shows it is lab.web.student's), a variant
+started from the page, a run's JSON.
 
-    GET  /lab/<lab>                       the page
     GET  /api/labs/<lab>                  {name, health: {host: state}, variant, server, last_run}
     POST /api/labs/<lab>/verify/<variant> 202, or 409 while the lab runs something started here
     GET  /api/labs/<lab>/events           SSE: probe, done, failed
@@ -20,15 +20,12 @@ from starlette.responses import JSONResponse, Response
 from lab.model import live, results, scenario
 from lab.model.results import RunResult
 from lab.model.settings import Settings
-from lab.web import cells, events, guard, labs, pages
-from lab.web.site import Site
+from lab.web import cells, events, guard, labs
+from lab.web.site import Site, lab_asked
 
 
 def _lab(request: Request) -> Settings:
-    name = request.path_params["lab"]
-    guard.lab(request, name)
-    site: Site = request.app.state.site
-    return site.lab(name)
+    return lab_asked(request)[1]
 
 
 def _met(run: RunResult) -> bool | None:
@@ -53,22 +50,10 @@ def matrix(site: Site, s: Settings, lang: str) -> dict[str, Any]:
     }
 
 
-def page(request: Request) -> Response:
-    redirect = pages.cookie_redirect(request)
-    if redirect:
-        guard.access(request)  # a wrong token is a 401 before any cookie is set
-        return redirect
-    s = _lab(request)
-    site: Site = request.app.state.site
-    who = guard.access(request)
-    return pages.render(request, "lab.html.j2", lab=s.name, data=matrix(site, s, pages.language(request)),
-                        instructor=who.instructor, busy=request.app.state.runner.busy.get(s.name))
-
-
 def state(request: Request) -> Response:
     s = _lab(request)
     site: Site = request.app.state.site
-    health = request.app.state.health.get(s)
+    health = request.app.state.health.get(s, fresh=request.query_params.get("fresh") == "1")  # ?fresh=1: after a run
     return JSONResponse({"name": s.name, "health": health.hosts, "variant": health.variant, "server": health.server,
                          "last_run": labs.last_run(labs.runs(s, list(site.variants()))),
                          "running": request.app.state.runner.busy.get(s.name)})

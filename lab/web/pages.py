@@ -35,13 +35,16 @@ def cookie_redirect(request: Request) -> Response | None:
     return response
 
 
-def render(request: Request, template: str, **context: Any) -> HTMLResponse:
+def render(request: Request, template: str, inline_styles: bool = False, **context: Any) -> HTMLResponse:
+    """The page; `inline_styles`: it runs xterm.js, which sets its terminal's styles in a <style>
+    of its own (scripts stay this server's only)."""
     lang = language(request)
+    style = "'self' 'unsafe-inline'" if inline_styles else "'self'"
     suffix = "?lang=ja" if lang == "ja" else ""
     return HTMLResponse(ENV.get_template(template).render(
         lang=lang, t=lambda key: langs.t(key, lang), suffix=suffix, **context),
         headers={"Cache-Control": "no-store", "Referrer-Policy": "no-referrer",
-                 "Content-Security-Policy": "default-src 'self'; style-src 'self'; img-src 'self' data:",
+                 "Content-Security-Policy": f"default-src 'self'; style-src {style}; img-src 'self' data:",
                  "X-Content-Type-Options": "nosniff"})
 
 

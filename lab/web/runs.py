@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from lab.actions import records
@@ -42,14 +43,15 @@ class Runner:
     changes: int = 0  # counts every change of the class job (its readers poll it)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
-    def _claim(self, labs: list[Settings], variant: str, what: str) -> None:
+    def _claim(self, labs: list[Settings], variant: str | None, what: str) -> None:
         with self._lock:
             taken = [s.name for s in labs if s.name in self.busy]
             if taken:
                 raise Busy(f"lab {taken[0]} is running {self.busy[taken[0]]} already: wait for it to end")
             for s in labs:
                 self.busy[s.name] = what
-                self._where[s.name] = (s, variant)
+                if variant is not None:  # a run of a variant: told to its watchers if the server stops
+                    self._where[s.name] = (s, variant)
 
     def _release(self, name: str) -> None:
         with self._lock:
@@ -63,6 +65,16 @@ class Runner:
         for name, (s, variant) in going:
             records.record_failure(s, variant, "the web server stopped during the run")
         return [f"{variant} in lab {name}" for name, (_, variant) in going]
+
+    @contextmanager
+    def holding(self, s: Settings, what: str) -> Iterator[None]:
+        """The lab claimed for `what` while the block runs (a try, a probe by hand; Busy if the
+        lab runs something already)."""
+        self._claim([s], None, what)
+        try:
+            yield
+        finally:
+            self._release(s.name)
 
     def verify(self, s: Settings, variant: str) -> None:
         """Start the variant in the lab, in the background (Busy if the lab runs something)."""

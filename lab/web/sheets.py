@@ -1,7 +1,9 @@
 """A prediction sheet sent by a page or a script, graded as `make grade` grades it:
 
     PUT /api/labs/<lab>/sheets/<variant>   body: the sheet (YAML, as `make predict` writes it)
-                                           or JSON {probe: outcome}  ->  {score, total, wrong: [...]}
+                                           or JSON {probe: outcome}  ->  {score, total, wrong: [...],
+                                           text: each wrong cell explained, as `make grade` prints it}
+        ?grade=0                           kept only (the page's predict step, before the run)
 
 The sheet is kept where `make predict` puts it (results/<lab>/sheets/<variant>.yaml), the
 grade beside it, so the class's predictions count it like any other. A body over 64 KiB, a
@@ -20,8 +22,9 @@ from lab.model import results, sheet
 from lab.model.outcomes import Outcome
 from lab.teach import grade
 from lab.teach.runs import Source
-from lab.web import guard, labs, pages
-from lab.web.site import Site
+from lab.views import teach_view
+from lab.web import labs, pages
+from lab.web.site import lab_asked
 
 LIMIT = 64 * 1024  # bytes of a request body
 
@@ -52,11 +55,7 @@ def from_json(data: object, known: list[str]) -> dict[str, Outcome | None]:
 
 
 async def put(request: Request) -> Response:
-    guard.same_origin(request)
-    name = request.path_params["lab"]
-    guard.lab(request, name)
-    site: Site = request.app.state.site
-    s = site.lab(name)
+    site, s = lab_asked(request, writing=True)
     chosen = site.variant(request.path_params["variant"])
     raw = await body(request)
     path = sheet.path_for(results.results_dir(s), chosen.id)
@@ -76,6 +75,10 @@ async def put(request: Request) -> Response:
             predicted = sheet.parse(text, shown, chosen)
         except LabError as exc:
             raise HTTPException(400, str(exc)) from None
+    if request.query_params.get("grade") == "0":  # the page's predict step: kept, graded later
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+        return JSONResponse({"saved": str(shown), "predicted": {p: o and str(o) for p, o in predicted.items()}})
     found = labs.run(s, chosen.id)
     if found is None:
         raise HTTPException(409, f"lab {s.name} has no run of {chosen.id} to grade against yet: run it first "
@@ -86,4 +89,5 @@ async def put(request: Request) -> Response:
                                                            False), path, pages.language(request))
     grade.save(graded)
     return JSONResponse({"score": graded.score, "total": graded.total, "wrong": graded.wrong,
-                         "cells": graded.to_dict()["cells"]})
+                         "cells": graded.to_dict()["cells"],
+                         "text": "\n".join(line.plain for line in teach_view.grade(graded, s.root, pages.language(request)))})

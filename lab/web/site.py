@@ -9,11 +9,14 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from starlette.requests import Request
+
 from lab.errors import LabError
 from lab.model import scenario, settings, topology
 from lab.model.scenario import Scenario
 from lab.model.settings import Settings
 from lab.model.workshop import ordered
+from lab.web import guard
 
 REFRESH = 5.0  # seconds the list of a class's labs is taken as it was (an unknown name asks again)
 
@@ -68,3 +71,31 @@ class Site:
         if found is None:
             raise NotFound(f"unknown variant {name!r}: there are {', '.join(self.variants())}")
         return found
+
+    @staticmethod
+    def host(s: Settings, name: str) -> str:
+        """A host of that lab's topology, by name (NotFound for anything else: another lab's
+        container, the Docker host, a path)."""
+        hosts = topology.load(s).hosts
+        if name not in hosts:
+            raise NotFound(f"no host {name!r} in lab {s.name}: its hosts are {', '.join(hosts)}")
+        return name
+
+    @staticmethod
+    def server(s: Settings, name: str) -> str:
+        """A server under test of that lab, by name (NotFound otherwise)."""
+        under_test = topology.load(s).under_test
+        if name not in under_test:
+            raise NotFound(f"no server under test {name!r} in lab {s.name}: they are {', '.join(under_test)}")
+        return name
+
+
+def lab_asked(request: Request, writing: bool = False) -> tuple[Site, Settings]:
+    """The lab a request names (its path's `lab`), the request's token checked for it (and,
+    for a request that changes something, its Origin): the site and the lab's settings."""
+    if writing:
+        guard.same_origin(request)
+    name = request.path_params["lab"]
+    guard.lab(request, name)
+    site: Site = request.app.state.site
+    return site, site.lab(name)

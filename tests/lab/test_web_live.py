@@ -83,7 +83,7 @@ def test_a_run_started_from_the_command_line_fills_the_open_page_as_it_goes(web,
         assert done, "the command line's run wrote no done event"
         run = results.load("method1-addendum", s)
         placed = wait_for(driver, f"""
-            const cells = [...document.querySelectorAll('td.cell[data-variant="method1-addendum"]')];
+            const cells = [...document.querySelectorAll('#matrix td.cell[data-variant="method1-addendum"]')];
             return cells.length === {len(run.probes)} && cells.every(c => c.dataset.live)
                 && cells.map(c => [c.dataset.probe, c.textContent.trim(), Number(c.dataset.live)]);""")
         latency = driver.execute_script("return window.cellLatency")

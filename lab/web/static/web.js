@@ -143,12 +143,12 @@
     const steps = (p.trace || []).map((s) => `${s.list}  ${s.restriction}  ${s.result}  ${s.detail || ""}`);
     box.append(el("pre", steps.join("\n") + (p.trace_note ? `\n(${p.trace_note})` : "") || "—"));
     if ((p.evidence || []).length) { box.append(el("h3", box.dataset.tEvidence)); box.append(el("pre", p.evidence.join("\n"))); }
+    box.scrollIntoView({ block: "nearest" });
   }
-  function cellClicks() {
-    const m = document.getElementById("matrix");
-    if (!m) return;
-    m.addEventListener("click", (e) => { const c = e.target.closest("td.cell"); if (c) detail(c); });
-    m.addEventListener("keydown", (e) => { if (e.key === "Enter") { const c = e.target.closest("td.cell"); if (c) detail(c); } });
+  function cellClicks() {  // the matrix's cells, and the student page's run tables'
+    if (!document.getElementById("detail")) return;
+    document.addEventListener("click", (e) => { const c = e.target.closest("td.cell[data-probe]"); if (c) detail(c); });
+    document.addEventListener("keydown", (e) => { if (e.key === "Enter") { const c = e.target.closest("td.cell[data-probe]"); if (c) detail(c); } });
   }
 
   // --- the projector's keys ---------------------------------------------------------------
