@@ -24,6 +24,7 @@ from lab.actions import classroom
 from lab.model import results, settings, topology
 from lab.model.outcomes import WORDS
 from lab.runtime import classes, hostexec, lifecycle
+from lab.web import vendor
 from lab.web.site import Site
 from lab.web.terminal import PER_LAB
 from web_server import chromium, serve, wait_for
@@ -39,6 +40,8 @@ REFUSED = "inet_interfaces = 203.0.113.7\n"  # an address no interface of the se
 
 @pytest.fixture(scope="module")
 def web(docker_engine, tmp_path_factory):
+    if not all((settings.ROOT / "node_modules" / path).is_file() for path in vendor.FILES.values()):
+        pytest.fail("the terminal's xterm.js is not installed: make test runs npm ci (or run it by hand)", pytrace=False)
     up = classroom.up(CLASS, NAMES, say=lambda *_: None)
     try:
         assert up.ok, up.to_dict()

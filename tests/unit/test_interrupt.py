@@ -12,6 +12,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 HEADER = """
+import sys
 import threading
 from lab import interrupt, waiting
 from lab.errors import exit_status
@@ -40,7 +41,8 @@ def lane(n):
     try:
         waiting.poll(lambda: None, 600)
     finally:
-        print(f"lane {n} ended", flush=True)
+        sys.stdout.write(f"lane {n} ended\\n")  # one write: two threads' print() can interleave
+        sys.stdout.flush()
 
 def work():
     interrupt.leaves("server", "the server as it was", then="nothing to undo")
