@@ -31,6 +31,7 @@ from lab.web.lab_page import matrix
 from lab.web.site import Site
 
 FIRST_HOSTS = ("outside", "inside", "postfix", "sendmail", "relay")  # the terminal's hosts, these first
+QUIZ_WIDTH = 94  # columns: the quiz's box at 12 px monospace on a 1024-pixel screen, wrapped at spaces
 
 
 def predicted(s: Settings, variant: scenario.Scenario) -> dict[str, str]:
@@ -50,7 +51,7 @@ def steps(site: Site, s: Settings, topo: Topology, lang: str) -> list[dict[str, 
     for v in site.variants().values():
         shown = v.rendered(topo)
         out.append({"id": v.id, "server": v.server, "title": v.text("title", lang),
-                    "quiz": plain(teach_view.quiz(shown, topo, {"predict": t("the form of step 2", lang)}, lang)),
+                    "quiz": plain(teach_view.quiz(shown, topo, {"predict": t("the form of step 2", lang)}, lang), QUIZ_WIDTH),
                     "probes": [{"id": p.id, "route": teach_view.route(p, v.server), "what": p.text("what", lang)}
                                for p in v.probes],
                     "predicted": predicted(s, v), "grade": grades.get(v.id)})

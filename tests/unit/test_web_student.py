@@ -25,6 +25,7 @@ from lab.model import results, sheet, topology
 from lab.model.workshop import ORDER
 from lab.views import teach_view
 from lab.views.words import plain
+from lab.web import student
 from lab.web.__main__ import tls
 from lab.web.site import Site
 from web_server import serve, tmp_labs
@@ -76,7 +77,8 @@ def test_the_page_has_every_variant_in_the_workshops_order_with_its_five_steps(w
     s = web.site.labs()["ann"]
     topo = topology.load(s)
     chosen = web.site.variant("method1-addendum")
-    assert quiz == plain(teach_view.quiz(chosen.rendered(topo), topo, {"predict": "the form of step 2"}))  # make quiz's
+    assert quiz == plain(teach_view.quiz(chosen.rendered(topo), topo, {"predict": "the form of step 2"}),
+                         student.QUIZ_WIDTH)  # make quiz's, at the box's width
     assert chosen.title not in addendum.split('data-step="predict"')[0]  # (a title may give the answer away)
     for part in ("tab-try", "tab-probe", "tab-terminal", "/vendor/xterm.js"):
         assert part in page.text
