@@ -67,10 +67,10 @@ STATED = {
         f"a `method1` run about {round(CPU_SECONDS)} CPU-seconds (2 cores × {V60} s / 60 labs) "
         f"(so 60 labs verify in {round(V60 / 60)} minutes",
         f"queue for ~{round(40 * CPU_SECONDS / 2 / 60)} minutes of CPU",
-        f"{SUITE['tests']} tests take about {SUITE['make_test_minutes']} min with the images built "
-        f"({SUITE['one_worker_minutes']} min one after the other)",
-        f"about {minutes(SUITE['ci_clean_clone_seconds'])} (the base image by debootstrap and six builds take about "
-        f"{minutes(SUITE['ci_images_seconds'])} of it",
+        f"{SUITE['tests']} tests take about {SUITE['make_test_minutes']} min with the images built",
+        f"about {minutes(SUITE['ci_clean_clone_seconds'])} (setting the machine up - the Docker engine, the "
+        f"virtualenv, the base image by debootstrap, every image's build, chromium, npm - takes about "
+        f"{minutes(SUITE['ci_setup_seconds'])} of it",
     ],
     "docs/workshop.md": [
         f"every variant, {figure('verify_seconds')} s on {MACHINE} (measured by `make bench`",
