@@ -6,17 +6,19 @@ from __future__ import annotations
 import shutil
 import socket
 import threading
-import time
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 import uvicorn
 
-from lab.model import settings
+from lab import waiting
+from lab.model import results, settings
 from lab.web import app as web_app
 from lab.web import tokens
 from lab.web.site import Site
+
+RECORDED = Path(__file__).parent / "unit" / "recorded" / "teach"  # runs as make verify saved them
 
 
 @dataclass
@@ -53,10 +55,7 @@ def serve(site: Site, root: Path):
                                            timeout_graceful_shutdown=1))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        assert time.monotonic() < deadline, "the web server did not start in 20 s"
-        time.sleep(0.05)
+    waiting.until(lambda: server.started, 20, "the web server to start", every=0.05)
     try:
         yield Served(f"http://127.0.0.1:{port}", kept, app, site)
     finally:
@@ -91,3 +90,16 @@ def wait_for(driver, script: str, timeout: float = 30.0):
     from selenium.webdriver.support.ui import WebDriverWait
 
     return WebDriverWait(driver, timeout, poll_frequency=0.05).until(lambda d: d.execute_script(script))
+
+
+def with_recorded_runs(root: Path, names: list[str], variants: tuple[str, ...] = ("method1", "method1-addendum")
+                       ) -> Site:
+    """A site of throwaway labs under `root`, each with the recorded runs of `variants` as its
+    latest results (no Docker: the pages and the API read them)."""
+    labs = tmp_labs(root, names)
+    for s in labs.values():
+        folder = results.results_dir(s)
+        folder.mkdir(parents=True)
+        for variant in variants:
+            shutil.copy(RECORDED / f"{variant}.json", folder / f"{variant}.json")
+    return Site(root, None, labs)

@@ -85,7 +85,10 @@ def _client_for(where: str) -> docker.DockerClient:
 
 
 def project_containers(project: str, all: bool = True) -> list[Container]:
-    """The project's containers, inspected (every attribute); one removed meanwhile is left out."""
+    """The project's containers, inspected (every attribute); one removed meanwhile is left out.
+    Not sparse: the callers read state, health checks and start times, which a sparse listing
+    lacks; ignore_removed is the SDK's own answer to a container gone between list and inspect
+    (tests/unit/test_busy_engine.py). Listings that need only labels use labelled_containers."""
     return client().containers.list(all=all, filters={"label": f"{PROJECT_LABEL}={project}"}, ignore_removed=True)
 
 

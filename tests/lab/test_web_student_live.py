@@ -107,7 +107,8 @@ def test_a_terminal_takes_ctrl_c_ctrl_d_and_a_resize_and_closing_it_ends_its_pro
         ws.send("stty size\n")
         read(ws, "33 101")
         ws.send("sleep 4242; echo status=$((40+2))\n")
-        time.sleep(0.5)
+        sleeping = "for p in /proc/[0-9]*; do tr '\\0' ' ' < $p/cmdline; echo; done 2>/dev/null | grep -c '^sleep 4242' || true"
+        waiting.until(lambda: hostexec.run(s, "outside", sleeping).output.strip() == "1", 10, "the sleep to run")
         ws.send("\x03")  # Ctrl-C: the sleep stops, the echo never runs, the prompt comes back
         assert "status=42\r\n" not in read(ws, "^C")
         ws.send("sleep 4343 & sleep 4444\n")

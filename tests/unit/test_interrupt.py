@@ -62,40 +62,34 @@ def work():
     assert parts[1] == "the server as it was (nothing to undo)", line
 
 
-def test_a_thread_in_a_call_that_cannot_be_interrupted_does_not_keep_the_command_running():
-    done = ctrl_c("""
+def two_threads_in(call: str) -> subprocess.CompletedProcess:
+    """Ctrl-C while two pool threads are each in `call` (a line of Python), the main thread
+    waiting for their results."""
+    return ctrl_c(f"""
 import time
 
-def stuck():
+def in_it():
     ready.wait()
-    time.sleep(600)
+    {call}
 
 def work():
     with interrupt.pool(2) as pool:
-        running = [pool.submit(stuck), pool.submit(stuck)]
+        running = [pool.submit(in_it), pool.submit(in_it)]
         ready.wait()
         print("ready", flush=True)
         [r.result() for r in running]
     return 0
 """)
+
+
+def test_a_thread_in_a_call_that_cannot_be_interrupted_does_not_keep_the_command_running():
+    done = two_threads_in("time.sleep(600)")  # the call under test: nothing can interrupt it
     assert done.returncode == 130 and done.stderr == "lab: Ctrl-C stopped 'demo'\n", done.stderr
 
 
 def test_a_process_a_thread_waits_for_is_ended():
     marker = f"{600 + os.getpid() % 1000}.{os.getpid()}"  # seconds: this test's own sleep
-    done = ctrl_c(f"""
-def wait_for_it():
-    ready.wait()
-    interrupt.run(["sleep", "{marker}"], capture_output=True)
-
-def work():
-    with interrupt.pool(2) as pool:
-        running = [pool.submit(wait_for_it), pool.submit(wait_for_it)]
-        ready.wait()
-        print("ready", flush=True)
-        [r.result() for r in running]
-    return 0
-""")
+    done = two_threads_in(f'interrupt.run(["sleep", "{marker}"], capture_output=True)')
     assert done.returncode == 130 and done.stderr == "lab: Ctrl-C stopped 'demo'\n", done.stderr
     left = [p for p in Path("/proc").glob("[0-9]*") if marker in _cmdline(p)]
     assert left == []

@@ -8,7 +8,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import shutil
 import stat
 from pathlib import Path
 
@@ -17,8 +16,7 @@ import pytest
 
 from lab.model import live, results, sheet
 from lab.web import tokens
-from lab.web.site import Site
-from web_server import serve, tmp_labs
+from web_server import serve, with_recorded_runs
 
 RECORDED = Path(__file__).parent / "recorded" / "teach"
 LABS = ["ann", "bob"]
@@ -27,13 +25,7 @@ LABS = ["ann", "bob"]
 @pytest.fixture(scope="module")
 def web(tmp_path_factory):
     root = tmp_path_factory.mktemp("web")
-    labs = tmp_labs(root, LABS)
-    for s in labs.values():
-        folder = results.results_dir(s)
-        folder.mkdir(parents=True)
-        for variant in ("method1", "method1-addendum"):
-            shutil.copy(RECORDED / f"{variant}.json", folder / f"{variant}.json")
-    with serve(Site(root, None, labs), root) as served:
+    with serve(with_recorded_runs(root, LABS), root) as served:
         yield served
 
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 import html
 import json
 import re
-import shutil
 from pathlib import Path
 
 import httpx
@@ -27,8 +26,7 @@ from lab.views import teach_view
 from lab.views.words import plain
 from lab.web import student
 from lab.web.__main__ import tls
-from lab.web.site import Site
-from web_server import serve, tmp_labs
+from web_server import serve, with_recorded_runs
 
 RECORDED = Path(__file__).parent / "recorded" / "teach"
 
@@ -36,13 +34,7 @@ RECORDED = Path(__file__).parent / "recorded" / "teach"
 @pytest.fixture(scope="module")
 def web(tmp_path_factory):
     root = tmp_path_factory.mktemp("student")
-    labs = tmp_labs(root, ["ann", "bob"])
-    for s in labs.values():
-        folder = results.results_dir(s)
-        folder.mkdir(parents=True)
-        for variant in ("method1", "method1-addendum"):
-            shutil.copy(RECORDED / f"{variant}.json", folder / f"{variant}.json")
-    with serve(Site(root, None, labs), root) as served:
+    with serve(with_recorded_runs(root, ["ann", "bob"]), root) as served:
         yield served
 
 
