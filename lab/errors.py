@@ -7,6 +7,7 @@ import sys
 from collections.abc import Callable
 
 from lab import interrupt
+from lab.lines import said
 
 
 class LabError(Exception):
@@ -42,7 +43,7 @@ def exit_status(action: Callable[[], int], command: str = "lab") -> int:
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no second error at exit
         return 0
     except LabError as exc:
-        print(f"lab: {exc}", file=sys.stderr)
+        print(said(f"lab: {exc}"), file=sys.stderr)
         return 2
     except (KeyboardInterrupt, interrupt.Interrupted):
         return interrupt.stopped(command)

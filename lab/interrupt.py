@@ -34,6 +34,8 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from typing import Any
 
+from lab.lines import said
+
 EXIT_STATUS = 130  # 128 + SIGINT, what a shell reports for a command ended by Ctrl-C
 GRACE = 1.5  # seconds from Ctrl-C for the worker threads to end before the process ends without them
 
@@ -237,7 +239,7 @@ def stopped(command: str) -> int:
     for thread in threading.enumerate():
         if thread is not threading.current_thread() and not thread.daemon:
             thread.join(max(0.0, deadline - time.monotonic()))
-    print(f"lab: {summary(command)}", file=sys.stderr, flush=True)
+    print(said(f"lab: {summary(command)}"), file=sys.stderr, flush=True)
     if any(t.is_alive() and not t.daemon and t is not threading.current_thread() for t in threading.enumerate()):
         sys.stdout.flush()
         os._exit(EXIT_STATUS)  # a thread stuck in a call that cannot be interrupted: not waited for

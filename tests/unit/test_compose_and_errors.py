@@ -65,3 +65,14 @@ def test_a_reader_that_stops_reading_ends_a_command_quietly():
     done = subprocess.run(f"{sys.executable} -c \"{script}\" | head -1; exit ${{PIPESTATUS[0]}}", shell=True,
                           executable="/bin/bash", cwd=ROOT, capture_output=True, text=True, timeout=60)
     assert done.stdout == "line 0\n" and done.stderr == "" and done.returncode == 0, done.stderr
+
+
+def test_a_message_wraps_at_spaces_and_keeps_a_quoted_command_whole():
+    from lab.lines import said
+
+    line = ("lab: Ctrl-C stopped 'verify': the run of sendmail-procmail-logged (2 of 9 probes done; not saved); "
+            "run 'LAB_NAME=student07 make verify-method1' next")
+    lines = said(line, 40).splitlines()
+    assert all(len(x) <= 40 for x in lines if "'LAB_NAME" not in x) and len(lines) > 2
+    assert " ".join(x.strip() for x in lines) == line  # no word split, nothing lost
+    assert any(x.strip().startswith("'LAB_NAME=student07 make verify-method1'") for x in lines)

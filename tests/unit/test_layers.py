@@ -19,7 +19,7 @@ LAB = Path(lab.__file__).parent
 # it is in. "lab" names the package's own __init__ only, never everything under it.
 LAYERS = [
     ("foundation: shared basics, code run inside containers, the machine's setup",
-     ["lab", "lab.errors", "lab.interrupt", "lab.waiting", "lab.locks", "lab.incontainer", "lab.bootstrap"]),
+     ["lab", "lab.errors", "lab.interrupt", "lab.waiting", "lab.locks", "lab.lines", "lab.incontainer", "lab.bootstrap"]),
     ("model: the data, no Docker", ["lab.model"]),
     ("maillogs: parsing what servers wrote (lines in, facts out)", ["lab.maillogs"]),
     ("runtime: how the lab runs (Docker, compose, commands in hosts)", ["lab.runtime"]),
